@@ -1,0 +1,85 @@
+package dev.distro.registry;
+
+import dev.distro.registry.config.ConfigException;
+import dev.distro.registry.config.NodeConfig;
+import dev.distro.registry.model.Clock;
+import dev.distro.registry.node.Node;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.net.BindException;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Logger;
+
+/**
+ * Starts one node: reads the configuration (flags, then {@code DISTRO_*} environment, then the
+ * optional properties file), builds Vert.x, starts the node and installs the shutdown sequence.
+ * A bad configuration or a start failure prints one line and exits non-zero.
+ */
+public final class Main {
+
+  static {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format",
+          "%1$tFT%1$tT.%1$tLZ %4$s %3$s - %5$s%6$s%n");
+    }
+  }
+
+  private Main() { }
+
+  public static void main(String[] args) {
+    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+      System.out.print(NodeConfig.usage());
+      return;
+    }
+    long t0 = System.nanoTime();
+    NodeConfig config;
+    try {
+      config = NodeConfig.load(args, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("distro-node: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Logger log = Logger.getLogger(Main.class.getName());
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops));
+    AtomicReference<Node> running = new AtomicReference<>();
+    Node.start(vertx, config, Clock.SYSTEM).onComplete(ar -> {
+      if (ar.failed()) {
+        System.err.println("distro-node: cannot start: " + describe(ar.cause(), config));
+        vertx.close();
+        System.exit(1);
+        return;
+      }
+      running.set(ar.result());
+      log.info(String.format("distro-node %s ready: client port %d, %s, in %d ms", config.self(), config.port,
+          config.lookup.configName, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)));
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, running.get(), config), "shutdown"));
+  }
+
+  /** SIGTERM: stop being ready, drain and undeploy in order, close Vert.x, all within the grace period. */
+  private static void shutdown(Vertx vertx, Node node, NodeConfig config) {
+    Logger log = Logger.getLogger(Main.class.getName());
+    log.info("shutting down");
+    try {
+      var stopped = node == null ? vertx.close() : node.stop().eventually(vertx::close);
+      stopped.toCompletionStage().toCompletableFuture().get(config.shutdownGraceMs, TimeUnit.MILLISECONDS);
+      log.info("stopped");
+    } catch (Exception e) {
+      log.warning("shutdown did not finish within " + config.shutdownGraceMs + " ms: " + e);
+    }
+  }
+
+  private static String describe(Throwable t, NodeConfig config) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    if (c instanceof BindException || String.valueOf(c.getMessage()).contains("Address already in use")) {
+      return "cannot bind " + config.bind + ":" + config.port + " (" + c.getMessage() + "): is the port in use?";
+    }
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+}

@@ -1,0 +1,13 @@
+package dev.distro.registry.cluster;
+
+/**
+ * A member of the cluster as seen by this node.
+ *
+ * @param address {@code host:port} of the member's client port, its identity
+ * @param state UP, SUSPICIOUS, DOWN or STARTING
+ * @param failedPings consecutive pings that failed
+ */
+public record Member(String address, String host, int port, State state, int failedPings, boolean self) {
+
+  public enum State { UP, SUSPICIOUS, DOWN, STARTING }
+}

@@ -1,0 +1,141 @@
+package dev.distro.registry.health;
+
+import dev.distro.registry.cluster.Ownership;
+import dev.distro.registry.config.Switches;
+import dev.distro.registry.model.Instance;
+import dev.distro.registry.store.ChangeEvent;
+import dev.distro.registry.store.ChangeListener;
+import dev.distro.registry.store.Registration;
+import dev.distro.registry.store.RegistryStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import java.util.ArrayList;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Heartbeat TTL: an instance without a beat for its beat timeout (15 s unless its metadata says
+ * otherwise) becomes unhealthy; after its delete timeout (30 s) it is removed. Only instances this
+ * node is responsible for are judged; the others are looked at again later, in case ownership
+ * moves here.
+ *
+ * <p>New registrations reach the sweep through a lock-free inbox filled by the change stream; the
+ * {@link ExpiryQueue} is touched only on this verticle's event loop. A sweep handles at most
+ * {@link #SWEEP_BUDGET} registrations and then yields the event loop, continuing right after.
+ */
+public final class HealthVerticle extends VerticleBase implements ChangeListener {
+
+  static final int SWEEP_BUDGET = 20_000;
+  private static final long TICK_MS = 100;
+
+  private final RegistryStore store;
+  private final Switches switches;
+  private final Ownership ownership;
+  private final long sweepIntervalMs;
+  private final boolean expireInstances;
+  private final Queue<Registration> inbox = new ConcurrentLinkedQueue<>();
+  private final ExpiryQueue queue = new ExpiryQueue(TICK_MS);
+  private long timerId = -1;
+  private boolean continuationPending;
+
+  public HealthVerticle(RegistryStore store, Switches switches, Ownership ownership, long sweepIntervalMs,
+      boolean expireInstances) {
+    this.store = store;
+    this.switches = switches;
+    this.ownership = ownership;
+    this.sweepIntervalMs = sweepIntervalMs;
+    this.expireInstances = expireInstances;
+  }
+
+  @Override
+  public Future<?> start() {
+    store.addListener(this);
+    for (var service : store.services()) {
+      inbox.addAll(service.registrations());
+    }
+    timerId = vertx.setPeriodic(sweepIntervalMs, id -> sweep());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    store.removeListener(this);
+    vertx.cancelTimer(timerId);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public void onChange(ChangeEvent event) {
+    if (event.type() == ChangeEvent.Type.ADDED) {
+      Registration reg = store.find(event.service(), event.current().localId());
+      if (reg != null) {
+        inbox.add(reg);
+      }
+    }
+  }
+
+  /** Registrations waiting in the queue or the inbox (for tests and metrics). */
+  public long tracked() {
+    return queue.size() + inbox.size();
+  }
+
+  void sweep() {
+    long now = store.clock().millis();
+    Registration fresh;
+    while ((fresh = inbox.poll()) != null) {
+      queue.schedule(fresh, Math.max(nextLook(fresh.instance(), fresh.lastBeat()), now + TICK_MS));
+    }
+    int budget = SWEEP_BUDGET;
+    ArrayList<Registration> due;
+    while ((due = queue.pollDue(now)) != null) {
+      int i = 0;
+      for (; i < due.size() && budget > 0; i++, budget--) {
+        judge(due.get(i), now);
+      }
+      if (i < due.size()) {
+        queue.requeue(due, i, now);
+        if (!continuationPending) {
+          continuationPending = true;
+          context.runOnContext(v -> {
+            continuationPending = false;
+            sweep();
+          });
+        }
+        return;
+      }
+    }
+  }
+
+  private void judge(Registration reg, long now) {
+    if (reg.removed()) {
+      return;
+    }
+    Instance inst = reg.instance();
+    long beat = reg.lastBeat();
+    if (!switches.healthCheckEnabled() || !ownership.isResponsible(inst.ip(), inst.port())) {
+      queue.schedule(reg, now + inst.beatTimeoutMs());
+      return;
+    }
+    long idle = now - beat;
+    if (expireInstances && idle > inst.deleteTimeoutMs()) {
+      if (store.expire(reg, beat) == null && !reg.removed()) {
+        queue.schedule(reg, now + TICK_MS);
+      }
+      return;
+    }
+    if (inst.healthy() && idle > inst.beatTimeoutMs()) {
+      store.markUnhealthy(reg, beat);
+      inst = reg.instance();
+    }
+    queue.schedule(reg, Math.max(nextLook(inst, reg.lastBeat()), now + TICK_MS));
+  }
+
+  /** When the lease must next be judged; an unhealthy instance that never expires is re-read once per timeout. */
+  private long nextLook(Instance inst, long beat) {
+    if (!expireInstances) {
+      return inst.healthy() ? beat + inst.beatTimeoutMs() + 1 : store.clock().millis() + inst.beatTimeoutMs();
+    }
+    long delete = beat + inst.deleteTimeoutMs() + 1;
+    return inst.healthy() ? Math.min(beat + inst.beatTimeoutMs() + 1, delete) : delete;
+  }
+}

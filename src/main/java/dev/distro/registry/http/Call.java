@@ -1,0 +1,87 @@
+package dev.distro.registry.http;
+
+import dev.distro.registry.support.JsonWriter;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * One API request being answered: its parameters (query string first, then the form body, as
+ * Nacos's {@code getParameter} does) and the replies, rendered for the v1 API (bare bodies, plain
+ * text errors) or the v2 API (the {@code {"code","message","data"}} envelope).
+ */
+final class Call {
+
+  static final CharSequence TEXT = HttpHeaders.createOptimized("text/plain;charset=UTF-8");
+  static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+  private static final String V2_OK_PREFIX = "{\"code\":0,\"message\":\"success\",\"data\":";
+
+  final HttpServerRequest req;
+  final boolean v2;
+  private final MultiMap query;
+  private final MultiMap form;
+
+  Call(HttpServerRequest req, boolean v2, MultiMap form) {
+    this.req = req;
+    this.v2 = v2;
+    this.query = req.params();
+    this.form = form;
+  }
+
+  /** A parameter, or null when absent. */
+  String param(String name) {
+    String v = query.get(name);
+    if (v == null && form != null) {
+      v = form.get(name);
+    }
+    return v;
+  }
+
+  /** A parameter that is absent or empty yields null. */
+  String optional(String name) {
+    String v = param(name);
+    return v == null || v.isEmpty() ? null : v;
+  }
+
+  String required(String name) {
+    String v = param(name);
+    if (v == null || v.isEmpty()) {
+      throw ApiException.missing(name);
+    }
+    return v;
+  }
+
+  /** Success with Nacos's {@code ok} body. */
+  void ok() {
+    if (v2) {
+      json("\"ok\"");
+    } else {
+      send(200, TEXT, "ok");
+    }
+  }
+
+  /** Success with a JSON body (v2: wrapped as the envelope's data). */
+  void json(String body) {
+    send(200, JSON, v2 ? V2_OK_PREFIX + body + "}" : body);
+  }
+
+  void fail(ApiException e) {
+    if (v2) {
+      StringBuilder sb = new StringBuilder(96);
+      new JsonWriter(sb).beginObject().field("code", e.code).field("message", e.codeMessage())
+          .field("data", e.getMessage()).endObject();
+      send(e.status, JSON, sb.toString());
+    } else {
+      send(e.status, TEXT, e.getMessage());
+    }
+  }
+
+  private void send(int status, CharSequence type, String body) {
+    HttpServerResponse resp = req.response();
+    if (resp.ended()) {
+      return;
+    }
+    resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, type).end(body);
+  }
+}

@@ -1,0 +1,107 @@
+package dev.distro.registry.http;
+
+import dev.distro.registry.cluster.Member;
+import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.support.JsonWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.util.Map;
+
+/** Operator endpoints: server status and counters, members, switches, probes. */
+final class OperatorApi {
+
+  private final NodeContext node;
+
+  OperatorApi(NodeContext node) {
+    this.node = node;
+  }
+
+  /** {@code {"status":"UP"}}, or every figure with {@code onlyStatus=false}. */
+  void metrics(Call c) {
+    boolean onlyStatus = Params.bool("onlyStatus", c.param("onlyStatus"), true);
+    JsonWriter w = new JsonWriter().beginObject().field("status", node.status());
+    if (!onlyStatus) {
+      NodeMetrics m = node.metrics;
+      OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+      Runtime rt = Runtime.getRuntime();
+      int instances = node.store.instanceCount();
+      w.field("serviceCount", node.store.serviceCount())
+          .field("instanceCount", instances)
+          .field("subscribeCount", 0)
+          .field("responsibleInstanceCount", responsibleCount())
+          .field("clientCount", instances)
+          .field("revision", node.store.revision())
+          .field("registrations", m.registrations.sum())
+          .field("deregistrations", m.deregistrations.sum())
+          .field("updates", m.updates.sum())
+          .field("beats", m.beats.sum())
+          .field("unhealthyMarks", m.unhealthyMarks.sum())
+          .field("expirations", m.expirations.sum())
+          .field("changes", m.changes.sum())
+          .field("cpu", Math.max(0, os.getSystemLoadAverage()) / Math.max(1, os.getAvailableProcessors()))
+          .field("load", os.getSystemLoadAverage())
+          .field("mem", (double) (rt.totalMemory() - rt.freeMemory()) / rt.maxMemory());
+    }
+    c.json(w.endObject().toString());
+  }
+
+  private long responsibleCount() {
+    if (node.config.standalone()) {
+      return node.store.instanceCount();
+    }
+    long n = 0;
+    for (var s : node.store.services()) {
+      for (var r : s.registrations()) {
+        if (node.ownership().isResponsible(r.instance().ip(), r.instance().port())) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** {@code {"servers":[member...]}} as Nacos's {@code /operator/servers}. */
+  void servers(Call c) {
+    JsonWriter w = new JsonWriter().beginObject().name("servers");
+    writeMembers(w);
+    c.json(w.endObject().toString());
+  }
+
+  /** {@code /nacos/v1/core/cluster/nodes}: Nacos's RestResult envelope around the members. */
+  void clusterNodes(Call c) {
+    JsonWriter w = new JsonWriter().beginObject().field("code", 200).name("message").raw("null").name("data");
+    writeMembers(w);
+    c.json(w.endObject().toString());
+  }
+
+  private void writeMembers(JsonWriter w) {
+    w.beginArray();
+    for (Member m : node.members()) {
+      w.beginObject()
+          .field("ip", m.host())
+          .field("port", m.port())
+          .field("state", m.state().name())
+          .field("address", m.address())
+          .field("failAccessCnt", m.failedPings())
+          .field("self", m.self())
+          .field("extendInfo", Map.of())
+          .name("abilities").raw("{}")
+          .endObject();
+    }
+    w.endArray();
+  }
+
+  void getSwitches(Call c) {
+    c.json(node.switches.toJson());
+  }
+
+  void putSwitches(Call c) {
+    try {
+      node.switches.set(c.param("entry"), c.param("value"));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
+    c.ok();
+  }
+}

@@ -1,0 +1,110 @@
+package dev.distro.registry.http;
+
+import dev.distro.registry.model.Instance;
+import dev.distro.registry.model.ServiceKey;
+import dev.distro.registry.store.Registration;
+import dev.distro.registry.store.ServiceEntry;
+import dev.distro.registry.support.JsonWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Renders a service's instances as Nacos's {@code ServiceInfo} JSON. The {@code hosts} array of
+ * the common query (all clusters) is encoded once per service change and cached on the service
+ * entry; only the envelope fields ({@code clusters} echo, {@code lastRefTime}) are written per call.
+ */
+final class ServiceView {
+
+  private static final Comparator<Instance> ORDER =
+      Comparator.comparing(Instance::ip).thenComparingInt(Instance::port).thenComparing(Instance::cluster);
+
+  /** Hosts of one service for the all-clusters view, for healthyOnly false and true. */
+  private record Cached(long modCount, Hosts all, Hosts healthyOnly) { }
+
+  /** An encoded hosts array and whether the protection threshold was reached. */
+  record Hosts(String json, boolean protectionReached, int count) { }
+
+  private ServiceView() { }
+
+  static Hosts hosts(ServiceEntry entry, Set<String> clusters, boolean healthyOnly) {
+    if (entry == null) {
+      return new Hosts("[]", false, 0);
+    }
+    if (clusters != null) {
+      return encode(entry, clusters, healthyOnly);
+    }
+    long mod = entry.modCount();
+    Object c = entry.viewCache().get();
+    Cached cached = c instanceof Cached k && k.modCount == mod ? k : null;
+    if (cached == null) {
+      cached = new Cached(mod, encode(entry, null, false), encode(entry, null, true));
+      entry.viewCache().set(cached);
+    }
+    return healthyOnly ? cached.healthyOnly : cached.all;
+  }
+
+  private static Hosts encode(ServiceEntry entry, Set<String> clusters, boolean healthyOnly) {
+    List<Instance> selected = new ArrayList<>(entry.size());
+    int healthy = 0;
+    for (Registration reg : entry.registrations()) {
+      Instance inst = reg.instance();
+      if (!inst.enabled() || clusters != null && !clusters.contains(inst.cluster())
+          || healthyOnly && !inst.healthy()) {
+        continue;
+      }
+      selected.add(inst);
+      if (inst.healthy()) {
+        healthy++;
+      }
+    }
+    selected.sort(ORDER);
+    float threshold = entry.meta().protectThreshold();
+    boolean protect = threshold > 0 && !selected.isEmpty() && (float) healthy / selected.size() <= threshold;
+    JsonWriter w = new JsonWriter(new StringBuilder(64 + selected.size() * 400)).beginArray();
+    for (Instance inst : selected) {
+      writeHost(w, inst, protect || inst.healthy());
+    }
+    return new Hosts(w.endArray().toString(), protect, selected.size());
+  }
+
+  static void writeHost(JsonWriter w, Instance inst, boolean healthy) {
+    w.beginObject()
+        .field("instanceId", inst.instanceId())
+        .field("ip", inst.ip())
+        .field("port", inst.port())
+        .field("weight", inst.weight())
+        .field("healthy", healthy)
+        .field("enabled", inst.enabled())
+        .field("ephemeral", inst.ephemeral())
+        .field("clusterName", inst.cluster())
+        .field("serviceName", inst.service().groupedName())
+        .field("metadata", inst.metadata())
+        .field("instanceHeartBeatInterval", inst.beatIntervalMs())
+        .field("instanceHeartBeatTimeOut", inst.beatTimeoutMs())
+        .field("ipDeleteTimeout", inst.deleteTimeoutMs());
+    String gen = inst.idGenerator();
+    if (gen != null) {
+      w.field("instanceIdGenerator", gen);
+    }
+    w.endObject();
+  }
+
+  /** The full ServiceInfo object of {@code /instance/list}. */
+  static String serviceInfo(ServiceKey key, String clustersEcho, Hosts hosts, long cacheMillis, long now) {
+    StringBuilder sb = new StringBuilder(hosts.json().length() + 256);
+    JsonWriter w = new JsonWriter(sb).beginObject()
+        .field("name", key.groupedName())
+        .field("groupName", key.group())
+        .field("clusters", clustersEcho)
+        .field("cacheMillis", cacheMillis)
+        .name("hosts").raw(hosts.json())
+        .field("lastRefTime", now)
+        .field("checksum", "")
+        .field("allIPs", false)
+        .field("reachProtectionThreshold", hosts.protectionReached())
+        .field("valid", true);
+    return w.endObject().toString();
+  }
+}

@@ -1,0 +1,106 @@
+package dev.distro.registry.model;
+
+import java.util.Map;
+
+/**
+ * One registered instance, immutable. A change produces a new {@code Instance} with a higher
+ * {@link #version()}; the liveness of an instance (its last beat) is kept apart, in the store's
+ * registration, so that a heartbeat never allocates a new instance.
+ *
+ * @param version orders writes to the same instance across nodes (a hybrid logical clock value)
+ */
+public record Instance(
+    ServiceKey service,
+    String cluster,
+    String ip,
+    int port,
+    double weight,
+    boolean healthy,
+    boolean enabled,
+    boolean ephemeral,
+    Map<String, String> metadata,
+    long version) {
+
+  public static final String DEFAULT_CLUSTER = "DEFAULT";
+
+  public static final String META_BEAT_INTERVAL = "preserved.heart.beat.interval";
+  public static final String META_BEAT_TIMEOUT = "preserved.heart.beat.timeout";
+  public static final String META_DELETE_TIMEOUT = "preserved.ip.delete.timeout";
+  public static final String META_ID_GENERATOR = "preserved.instance.id.generator";
+
+  public static final long DEFAULT_BEAT_INTERVAL_MS = 5_000;
+  public static final long DEFAULT_BEAT_TIMEOUT_MS = 15_000;
+  public static final long DEFAULT_DELETE_TIMEOUT_MS = 30_000;
+
+  public Instance {
+    metadata = Map.copyOf(metadata);
+  }
+
+  /** The key of this instance inside its service: {@code ip#port#cluster}. */
+  public String localId() {
+    return localId(ip, port, cluster);
+  }
+
+  public static String localId(String ip, int port, String cluster) {
+    return ip + '#' + port + '#' + cluster;
+  }
+
+  /** Nacos's instance id: {@code ip#port#cluster#group@@service}. */
+  public String instanceId() {
+    return ip + '#' + port + '#' + cluster + '#' + service.groupedName();
+  }
+
+  public long beatIntervalMs() {
+    return metaMillis(META_BEAT_INTERVAL, DEFAULT_BEAT_INTERVAL_MS);
+  }
+
+  public long beatTimeoutMs() {
+    return metaMillis(META_BEAT_TIMEOUT, DEFAULT_BEAT_TIMEOUT_MS);
+  }
+
+  public long deleteTimeoutMs() {
+    return metaMillis(META_DELETE_TIMEOUT, DEFAULT_DELETE_TIMEOUT_MS);
+  }
+
+  /** The {@code instanceIdGenerator} field of the list JSON; null when Nacos omits it. */
+  public String idGenerator() {
+    String g = metadata.get(META_ID_GENERATOR);
+    if (g != null) {
+      return g;
+    }
+    return metadata.isEmpty() ? "simple" : null;
+  }
+
+  private long metaMillis(String key, long dflt) {
+    if (metadata.isEmpty()) {
+      return dflt;
+    }
+    String v = metadata.get(key);
+    return v == null ? dflt : parseMillis(v, dflt);
+  }
+
+  /** Parses a preserved timing value; validation at the API edge guarantees a positive long. */
+  static long parseMillis(String v, long dflt) {
+    try {
+      long ms = Long.parseLong(v.trim());
+      return ms > 0 ? ms : dflt;
+    } catch (NumberFormatException e) {
+      return dflt;
+    }
+  }
+
+  public Instance withHealthy(boolean h, long newVersion) {
+    return new Instance(service, cluster, ip, port, weight, h, enabled, ephemeral, metadata, newVersion);
+  }
+
+  public Instance withVersion(long newVersion) {
+    return new Instance(service, cluster, ip, port, weight, healthy, enabled, ephemeral, metadata, newVersion);
+  }
+
+  /** True when the two differ in anything a reader can see (the version aside). */
+  public boolean sameContent(Instance o) {
+    return o != null && port == o.port && Double.compare(weight, o.weight) == 0 && healthy == o.healthy
+        && enabled == o.enabled && ephemeral == o.ephemeral && ip.equals(o.ip) && cluster.equals(o.cluster)
+        && service.equals(o.service) && metadata.equals(o.metadata);
+  }
+}

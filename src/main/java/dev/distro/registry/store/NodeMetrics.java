@@ -1,0 +1,44 @@
+package dev.distro.registry.store;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of what the node did. Change counters are fed from the store's change stream; request
+ * counters by the HTTP layer. Contention-free ({@link LongAdder}).
+ */
+public final class NodeMetrics implements ChangeListener {
+
+  public final LongAdder registrations = new LongAdder();
+  public final LongAdder deregistrations = new LongAdder();
+  public final LongAdder updates = new LongAdder();
+  public final LongAdder beats = new LongAdder();
+  public final LongAdder unhealthyMarks = new LongAdder();
+  public final LongAdder expirations = new LongAdder();
+  public final LongAdder changes = new LongAdder();
+  public final LongAdder requests = new LongAdder();
+  public final LongAdder clientErrors = new LongAdder();
+  public final LongAdder serverErrors = new LongAdder();
+
+  @Override
+  public void onChange(ChangeEvent e) {
+    changes.increment();
+    switch (e.type()) {
+      case ADDED -> registrations.increment();
+      case DELETED -> {
+        if (e.reason() == ChangeEvent.Reason.EXPIRED) {
+          expirations.increment();
+        } else {
+          deregistrations.increment();
+        }
+      }
+      case MODIFIED -> {
+        if (e.reason() == ChangeEvent.Reason.UNHEALTHY) {
+          unhealthyMarks.increment();
+        } else {
+          updates.increment();
+        }
+      }
+      default -> { }
+    }
+  }
+}
