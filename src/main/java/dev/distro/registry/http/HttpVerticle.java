@@ -133,8 +133,7 @@ public final class HttpVerticle extends VerticleBase {
     }
     String len = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (len != null && tooLong(len)) {
-      reject(req, route.v2, new ApiException(413, ApiException.PARAMETER_VALIDATE_ERROR,
-          "request body too large: the limit is " + node.config.maxBodyBytes + " bytes."), true);
+      reject(req, route.v2, tooLarge(), true);
       return;
     }
     String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
@@ -145,13 +144,27 @@ public final class HttpVerticle extends VerticleBase {
         if (ar.succeeded()) {
           dispatch(req, route, req.formAttributes());
         } else {
-          reject(req, route.v2, new ApiException(400, ApiException.PARAMETER_VALIDATE_ERROR,
-              "malformed or oversized form body: " + ar.cause().getMessage()), true);
+          reject(req, route.v2, formFailure(ar.cause()), true);
         }
       });
     } else {
       dispatch(req, route, null);
     }
+  }
+
+  /** Netty's form decoder reports a field or body over our limits as "exceed"/"too long". */
+  private ApiException formFailure(Throwable cause) {
+    String m = String.valueOf(cause.getMessage());
+    if (m.contains("exceed") || m.toLowerCase(java.util.Locale.ROOT).contains("too long")
+        || cause.getClass().getSimpleName().startsWith("TooLong")) {
+      return tooLarge();
+    }
+    return new ApiException(400, ApiException.PARAMETER_VALIDATE_ERROR, "malformed form body: " + m);
+  }
+
+  private ApiException tooLarge() {
+    return new ApiException(413, ApiException.PARAMETER_VALIDATE_ERROR,
+        "request body too large: the limit is " + node.config.maxBodyBytes + " bytes.");
   }
 
   private boolean tooLong(String contentLength) {

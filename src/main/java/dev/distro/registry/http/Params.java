@@ -163,8 +163,9 @@ final class Params {
     if (ip == null || ip.isEmpty()) {
       throw ApiException.missing("ip");
     }
+    boolean dotted = ip.chars().allMatch(ch -> ch == '.' || ch >= '0' && ch <= '9');
     if (ip.length() > 253 || !(IPV4.matcher(ip).matches() || ip.indexOf(':') >= 0 && IPV6.matcher(ip).matches()
-        || ip.indexOf(':') < 0 && HOSTNAME.matcher(ip).matches())) {
+        || !dotted && ip.indexOf(':') < 0 && HOSTNAME.matcher(ip).matches())) {
       throw ApiException.illegal("ip", "it should be an IPv4 or IPv6 address or a host name.");
     }
     return ip;

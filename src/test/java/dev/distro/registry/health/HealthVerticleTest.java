@@ -1,0 +1,154 @@
+package dev.distro.registry.health;
+
+import dev.distro.registry.testing.Wait;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.distro.registry.cluster.Ownership;
+import dev.distro.registry.config.Switches;
+import dev.distro.registry.model.Instance;
+import dev.distro.registry.model.ServiceKey;
+import dev.distro.registry.store.ChangeEvent;
+import dev.distro.registry.store.ChangeEvent.Reason;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.testing.FakeClock;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The TTL sweep, driven by a fake clock: no test here waits for real time to pass. */
+@ExtendWith(VertxExtension.class)
+class HealthVerticleTest {
+
+  final FakeClock clock = new FakeClock();
+  final RegistryStore store = new RegistryStore(clock);
+  final Switches switches = new Switches();
+  final List<ChangeEvent> events = new ArrayList<>();
+  final ServiceKey svc = new ServiceKey("public", "DEFAULT_GROUP", "s");
+  final AtomicBoolean owner = new AtomicBoolean(true);
+  HealthVerticle health;
+  Vertx vertx;
+
+  @BeforeEach
+  void deploy(Vertx vertx) {
+    this.vertx = vertx;
+    store.addListener(events::add);
+    Ownership ownership = (ip, port) -> owner.get();
+    health = new HealthVerticle(store, switches, ownership, 3_600_000, true);
+    Wait.on(vertx.deployVerticle(health));
+  }
+
+  /** Runs one sweep (and its continuations) on the verticle's event loop. */
+  void sweep() {
+    Wait.on(health.sweepNow());
+  }
+
+  Instance inst(String ip, Map<String, String> meta) {
+    return new Instance(svc, "DEFAULT", ip, 80, 1.0, true, true, true, meta, 0);
+  }
+
+  @Test
+  void unhealthyAfterTimeout_removedAfterDeleteTimeout() {
+    store.register(inst("10.0.0.1", Map.of()));
+    sweep();
+    clock.advance(Duration.ofSeconds(15));
+    sweep();
+    assertTrue(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy(), "15 s is not yet past the timeout");
+    clock.advance(Duration.ofMillis(200));
+    sweep();
+    assertFalse(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy());
+    clock.advance(Duration.ofSeconds(15));
+    sweep();
+    assertNull(store.find(svc, "10.0.0.1#80#DEFAULT"));
+    assertEquals(List.of(Reason.REGISTER, Reason.UNHEALTHY, Reason.EXPIRED),
+        events.stream().map(ChangeEvent::reason).toList());
+  }
+
+  @Test
+  void metadataOverridesTimeouts() {
+    store.register(inst("10.0.0.1", Map.of(Instance.META_BEAT_TIMEOUT, "1000", Instance.META_DELETE_TIMEOUT, "2000")));
+    sweep();
+    clock.advance(Duration.ofMillis(1200));
+    sweep();
+    assertFalse(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy());
+    clock.advance(Duration.ofMillis(1000));
+    sweep();
+    assertNull(store.find(svc, "10.0.0.1#80#DEFAULT"));
+  }
+
+  @Test
+  void beats_keepAlive_andReviveUnhealthy() {
+    store.register(inst("10.0.0.1", Map.of()));
+    for (int i = 0; i < 10; i++) {
+      clock.advance(Duration.ofSeconds(5));
+      store.beat(svc, "10.0.0.1#80#DEFAULT");
+      sweep();
+    }
+    assertTrue(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy());
+    clock.advance(Duration.ofSeconds(20));
+    sweep();
+    assertFalse(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy());
+    store.beat(svc, "10.0.0.1#80#DEFAULT");
+    assertTrue(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy());
+    clock.advance(Duration.ofSeconds(20));
+    sweep();
+    assertNotNull(store.find(svc, "10.0.0.1#80#DEFAULT"), "the beat restarted the lease");
+  }
+
+  @Test
+  void notResponsible_notJudged() {
+    owner.set(false);
+    store.register(inst("10.0.0.1", Map.of()));
+    sweep();
+    clock.advance(Duration.ofMinutes(5));
+    sweep();
+    assertTrue(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy());
+  }
+
+  @Test
+  void healthCheckSwitchOff_suspendsTtl() {
+    switches.set("healthCheckEnabled", "false");
+    store.register(inst("10.0.0.1", Map.of()));
+    sweep();
+    clock.advance(Duration.ofMinutes(5));
+    sweep();
+    assertNotNull(store.find(svc, "10.0.0.1#80#DEFAULT"));
+  }
+
+  @Test
+  void sweep_onlyLooksAtDueLeases_andHandlesMassExpiryInSlices() {
+    int n = 3 * HealthVerticle.SWEEP_BUDGET + 123;
+    for (int i = 0; i < n; i++) {
+      store.register(new Instance(svc, "DEFAULT", "10.1." + (i / 250) + "." + (i % 250), 80, 1, true, true, true,
+          Map.of(), 0));
+    }
+    sweep();
+    long judged = health.judged();
+    clock.advance(Duration.ofSeconds(10));
+    sweep();
+    assertEquals(judged, health.judged(), "nothing is due 10 s after the beat: no lease is looked at");
+    clock.advance(Duration.ofSeconds(25));
+    sweep();
+    Future<Void> drained = Future.future(p -> vertx.setPeriodic(10, id -> {
+      if (store.instanceCount() == 0) {
+        vertx.cancelTimer(id);
+        p.complete();
+      }
+    }));
+    Wait.on(drained, 30);
+    assertEquals(0, store.instanceCount());
+    assertEquals(n, events.stream().filter(e -> e.reason() == Reason.EXPIRED).count());
+  }
+}
