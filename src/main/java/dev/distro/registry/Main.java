@@ -9,7 +9,6 @@ import io.vertx.core.VertxOptions;
 import java.net.BindException;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /**
@@ -44,7 +43,6 @@ public final class Main {
     }
     Logger log = Logger.getLogger(Main.class.getName());
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops));
-    AtomicReference<Node> running = new AtomicReference<>();
     Node.start(vertx, config, Clock.SYSTEM).onComplete(ar -> {
       if (ar.failed()) {
         System.err.println("distro-node: cannot start: " + describe(ar.cause(), config));
@@ -52,24 +50,28 @@ public final class Main {
         System.exit(1);
         return;
       }
-      running.set(ar.result());
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, ar.result(), config), "shutdown"));
       log.info(String.format("distro-node %s ready: client port %d, %s, in %d ms", config.self(), config.port,
           config.lookup.configName, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)));
     });
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, running.get(), config), "shutdown"));
   }
 
   /** SIGTERM: stop being ready, drain and undeploy in order, close Vert.x, all within the grace period. */
   private static void shutdown(Vertx vertx, Node node, NodeConfig config) {
-    Logger log = Logger.getLogger(Main.class.getName());
-    log.info("shutting down");
+    // JUL's own shutdown hook may already have closed its handlers: write these lines directly.
+    say("INFO", "shutting down");
     try {
       var stopped = node == null ? vertx.close() : node.stop().eventually(vertx::close);
       stopped.toCompletionStage().toCompletableFuture().get(config.shutdownGraceMs, TimeUnit.MILLISECONDS);
-      log.info("stopped");
+      say("INFO", "stopped");
     } catch (Exception e) {
-      log.warning("shutdown did not finish within " + config.shutdownGraceMs + " ms: " + e);
+      say("WARNING", "shutdown did not finish within " + config.shutdownGraceMs + " ms: " + e);
     }
+  }
+
+  private static void say(String level, String message) {
+    System.err.printf("%s %s %s - %s%n", java.time.Instant.now(), level, Main.class.getName(), message);
+    System.err.flush();
   }
 
   private static String describe(Throwable t, NodeConfig config) {
