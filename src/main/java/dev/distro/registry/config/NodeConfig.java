@@ -35,7 +35,7 @@ public final class NodeConfig {
   public static final long DEFAULT_PING_INTERVAL_MS = 2_000;
   public static final long DEFAULT_FORWARD_TIMEOUT_MS = 500;
   public static final long DEFAULT_HEALTH_SWEEP_INTERVAL_MS = 500;
-  public static final long DEFAULT_LOOKUP_INTERVAL_MS = 5_000;
+  public static final long DEFAULT_LOOKUP_INTERVAL_MS = 2_000;
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
   public static final int DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
   public static final int DEFAULT_MAX_SERVICE_NAME_LENGTH = 512;
@@ -80,6 +80,7 @@ public final class NodeConfig {
     def("members", null, "comma-separated host:port list; implies lookup=static");
     def("address-server", null, "URL returning the member list, one host:port per line; implies lookup=address-server");
     def("dns-name", null, "DNS name whose A/AAAA records are the members; implies lookup=dns");
+    def("dns-server", null, "host:port of the DNS server for lookup=dns (default: the system's first nameserver)");
     def("cluster-secret", null, "shared secret for the peer API (required outside standalone, >= 16 bytes)");
     def("lookup-interval-ms", String.valueOf(DEFAULT_LOOKUP_INTERVAL_MS), "how often the member list is re-read");
     def("batch-window-ms", String.valueOf(DEFAULT_BATCH_WINDOW_MS), "sync batch window");
@@ -112,6 +113,7 @@ public final class NodeConfig {
   public final List<String> members;
   public final String addressServer;
   public final String dnsName;
+  public final String dnsServer;
   public final String clusterSecret;
   public final long lookupIntervalMs;
   public final long batchWindowMs;
@@ -144,6 +146,7 @@ public final class NodeConfig {
     members = v.get("members") == null ? List.of() : parseMembers(v.get("members"));
     addressServer = v.get("address-server");
     dnsName = v.get("dns-name");
+    dnsServer = v.get("dns-server") == null ? null : normalizeMember(v.get("dns-server"), "dns-server");
     lookup = v.get("lookup") != null ? Lookup.parse(v.get("lookup")) : derivedLookup();
     clusterSecret = v.get("cluster-secret");
     lookupIntervalMs = longIn(v, "lookup-interval-ms", 100, 3_600_000);
