@@ -12,6 +12,7 @@ import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.logging.Logger;
 
 /**
  * Heartbeat TTL: an instance without a beat for its beat timeout (15 s unless its metadata says
@@ -25,6 +26,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 public final class HealthVerticle extends VerticleBase implements ChangeListener {
 
+  private static final Logger LOG = Logger.getLogger(HealthVerticle.class.getName());
   static final int SWEEP_BUDGET = 20_000;
   private static final long TICK_MS = 100;
 
@@ -33,14 +35,28 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   private final Ownership ownership;
   private final long sweepIntervalMs;
   private final boolean expireInstances;
+  private final String selfAddress;
+  private final long replicaRenewIntervalMs;
   private final Queue<Registration> inbox = new ConcurrentLinkedQueue<>();
   private final ExpiryQueue queue = new ExpiryQueue(TICK_MS);
   private long timerId = -1;
   private volatile long judged;
+  private boolean canExpire = true;
   private boolean continuationPending;
 
   public HealthVerticle(RegistryStore store, Switches switches, Ownership ownership, long sweepIntervalMs,
       boolean expireInstances) {
+    this(store, switches, ownership, sweepIntervalMs, expireInstances, null, 5_000);
+  }
+
+  /**
+   * @param selfAddress this node's member address (null when standalone)
+   * @param replicaRenewIntervalMs how often owners renew replicas (the verify interval)
+   */
+  public HealthVerticle(RegistryStore store, Switches switches, Ownership ownership, long sweepIntervalMs,
+      boolean expireInstances, String selfAddress, long replicaRenewIntervalMs) {
+    this.selfAddress = selfAddress;
+    this.replicaRenewIntervalMs = replicaRenewIntervalMs;
     this.store = store;
     this.switches = switches;
     this.ownership = ownership;
@@ -54,6 +70,7 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     for (var service : store.services()) {
       inbox.addAll(service.registrations());
     }
+    ownership.onRingChange((before, after) -> context.runOnContext(v -> renewNewlyOwned(before, after)));
     timerId = vertx.setPeriodic(sweepIntervalMs, id -> sweep());
     return Future.succeededFuture();
   }
@@ -90,6 +107,13 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
 
   void sweep() {
     long now = store.clock().millis();
+    boolean quorum = ownership.canExpire();
+    if (quorum && !canExpire) {
+      renewOwned("in contact with most members again");
+    } else if (!quorum && canExpire) {
+      LOG.warning("cut off from most members: expiry of instances suspended");
+    }
+    canExpire = quorum;
     Registration fresh;
     while ((fresh = inbox.poll()) != null) {
       queue.schedule(fresh, Math.max(nextLook(fresh.instance(), fresh.lastBeat()), now + TICK_MS));
@@ -127,7 +151,11 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     }
     Instance inst = reg.instance();
     long beat = reg.lastBeat();
-    if (!switches.healthCheckEnabled() || !ownership.isResponsible(inst.ip(), inst.port())) {
+    if (!ownership.isResponsible(inst.ip(), inst.port())) {
+      judgeReplica(reg, inst, beat, now);
+      return;
+    }
+    if (!switches.healthCheckEnabled() || !canExpire) {
       queue.schedule(reg, now + inst.beatTimeoutMs());
       return;
     }
@@ -143,6 +171,77 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
       inst = reg.instance();
     }
     queue.schedule(reg, Math.max(nextLook(inst, reg.lastBeat()), now + TICK_MS));
+  }
+
+  /**
+   * A copy of another member's instance: kept while its owner renews it (verify rounds) or while
+   * its own lease is fresh; evicted, locally and silently, once neither happened for the grace
+   * period ({@link #replicaGraceMs}). The owner's own TTL decides health; a replica never does.
+   */
+  private void judgeReplica(Registration reg, Instance inst, long beat, long now) {
+    String owner = ownership.ownerOf(inst.ip(), inst.port());
+    long renewed = owner == null ? Long.MAX_VALUE : ownership.lastRenewedBy(owner);
+    long fresh = Math.max(beat, renewed);
+    if (expireInstances && fresh != Long.MAX_VALUE && now - fresh > replicaGraceMs(inst)) {
+      store.evict(reg, beat);
+      if (!reg.removed()) {
+        queue.schedule(reg, now + TICK_MS);
+      }
+      return;
+    }
+    queue.schedule(reg, now + Math.max(TICK_MS, inst.beatTimeoutMs()));
+  }
+
+  /** How long a replica survives without its owner's renewal: the delete timeout plus three verify rounds. */
+  private long replicaGraceMs(Instance inst) {
+    return inst.deleteTimeoutMs() + 3 * replicaRenewIntervalMs;
+  }
+
+  /**
+   * After an ownership change, restarts the lease of every instance this node now owns and did not
+   * before, so its clients get a full timeout to find the new owner with their next beat.
+   */
+  private void renewNewlyOwned(dev.distro.registry.cluster.Rendezvous before,
+      dev.distro.registry.cluster.Rendezvous after) {
+    String self = after.members().isEmpty() ? null : selfAddress;
+    if (self == null) {
+      return;
+    }
+    vertx.executeBlocking(() -> {
+      long now = store.clock().millis();
+      int n = 0;
+      for (var s : store.services()) {
+        for (Registration r : s.registrations()) {
+          Instance i = r.instance();
+          if (self.equals(after.ownerOf(i.ip(), i.port())) && !self.equals(before.ownerOf(i.ip(), i.port()))) {
+            r.renew(now);
+            n++;
+          }
+        }
+      }
+      return n;
+    }, false).onSuccess(n -> {
+      if (n > 0) {
+        LOG.info("ownership change: " + n + " instances now owned here, leases restarted");
+      }
+    });
+  }
+
+  /** Restarts the lease of every instance this node owns (after a time it could not judge them). */
+  private void renewOwned(String why) {
+    vertx.executeBlocking(() -> {
+      long now = store.clock().millis();
+      int n = 0;
+      for (var s : store.services()) {
+        for (Registration r : s.registrations()) {
+          if (ownership.isResponsible(r.instance().ip(), r.instance().port())) {
+            r.renew(now);
+            n++;
+          }
+        }
+      }
+      return n;
+    }, false).onSuccess(n -> LOG.info(why + ": leases of " + n + " owned instances restarted"));
   }
 
   /** When the lease must next be judged; an unhealthy instance that never expires is re-read once per timeout. */

@@ -3,13 +3,17 @@ package dev.distro.registry.http;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Future;
+import dev.distro.registry.cluster.PeerClient;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -31,11 +35,17 @@ public final class HttpVerticle extends VerticleBase {
   /** How a route is gated by the server status (Nacos's TrafficReviseFilter). */
   private enum Kind { READ, WRITE, OPS }
 
-  private record Route(Consumer<Call> handler, boolean v2, Kind kind) { }
+  /**
+   * @param forwardable an instance write or beat: sent to the instance's owner when that is
+   *     another member
+   */
+  private record Route(Consumer<Call> handler, boolean v2, Kind kind, boolean forwardable) { }
 
   private final NodeContext node;
   private final Map<String, Route> routes = new HashMap<>();
   private HttpServer server;
+  private HttpServer peerServer;
+  private PeerClient peers;
 
   public HttpVerticle(NodeContext node) {
     this.node = node;
@@ -66,7 +76,8 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void add(String method, String path, Consumer<Call> handler, boolean v2, Kind kind) {
-    routes.put(method + " " + path, new Route(handler, v2, kind));
+    boolean forwardable = kind == Kind.WRITE && (path.endsWith("/instance") || path.endsWith("/instance/beat"));
+    routes.put(method + " " + path, new Route(handler, v2, kind, forwardable));
   }
 
   /** Server options from the configuration: bounded headers, forms and bodies. */
@@ -98,12 +109,26 @@ public final class HttpVerticle extends VerticleBase {
             .putHeader(HttpHeaders.CONTENT_TYPE, Call.TEXT).end("invalid request: " + status);
       }
     });
-    return server.listen();
+    if (node.config.standalone()) {
+      return server.listen();
+    }
+    peers = new PeerClient(vertx, node.cluster, node.config.clusterSecret, node.config.peerPort - node.config.port);
+    PeerApi peerApi = new PeerApi(vertx, node, node.cluster);
+    peerServer = vertx.createHttpServer(serverOptions(node, node.config.peerPort).setMaxFormAttributeSize(1024));
+    peerServer.requestHandler(peerApi::handle);
+    return server.listen().compose(s -> peerServer.listen());
   }
 
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.shutdown(Duration.ofSeconds(5));
+    Future<Void> client = server == null ? Future.succeededFuture() : server.shutdown(Duration.ofSeconds(5));
+    return client.compose(v -> peerServer == null ? Future.succeededFuture() : peerServer.shutdown(Duration.ofSeconds(2)))
+        .eventually(() -> {
+          if (peers != null) {
+            peers.close();
+          }
+          return Future.succeededFuture();
+        });
   }
 
   /** The actual port (for a configured port 0). */
@@ -182,6 +207,9 @@ public final class HttpVerticle extends VerticleBase {
       if (gate != null) {
         throw new ApiException(503, ApiException.SERVER_ERROR, gate);
       }
+      if (route.forwardable && peers != null && forwardToOwner(req, route, call, form)) {
+        return;
+      }
       route.handler.accept(call);
     } catch (ApiException e) {
       node.metrics.clientErrors.increment();
@@ -191,6 +219,89 @@ public final class HttpVerticle extends VerticleBase {
       LOG.log(Level.WARNING, "unexpected failure on " + req.method() + " " + req.path(), e);
       call.fail(new ApiException(500, ApiException.SERVER_ERROR, "caused: " + e));
     }
+  }
+
+  /**
+   * Sends an instance write to the member that owns the instance, when that is another member that
+   * answers pings and this request was not forwarded already. The owner's answer is relayed as is.
+   * If the owner cannot be reached within the forward timeout, this node applies the write itself
+   * (AP: writes succeed; sync and verify tell the owner).
+   *
+   * @return true when the request was handed to the owner
+   */
+  private boolean forwardToOwner(HttpServerRequest req, Route route, Call call, MultiMap form) {
+    if (req.getHeader(PeerClient.FORWARDED_HEADER) != null) {
+      return false;
+    }
+    String ip = call.param("ip");
+    String portRaw = call.param("port");
+    String beat = call.optional("beat");
+    if (beat != null) {
+      try {
+        var node = dev.distro.registry.support.Json.MAPPER.readTree(beat);
+        if (node != null && node.hasNonNull("ip")) {
+          ip = node.get("ip").asText();
+        }
+        if (node != null && node.hasNonNull("port")) {
+          portRaw = node.get("port").asText();
+        }
+      } catch (Exception e) {
+        return false;
+      }
+    }
+    int port;
+    try {
+      port = Integer.parseInt(portRaw == null ? "" : portRaw.trim());
+    } catch (NumberFormatException e) {
+      return false;
+    }
+    if (ip == null || ip.isEmpty()) {
+      return false;
+    }
+    String owner = node.cluster.ownerOf(ip, port);
+    if (owner == null || owner.equals(node.cluster.self()) || !node.cluster.reachable(owner)) {
+      return false;
+    }
+    Buffer body = null;
+    String type = null;
+    if (form != null && !form.isEmpty()) {
+      StringBuilder sb = new StringBuilder();
+      for (var e : form) {
+        if (sb.length() > 0) {
+          sb.append('&');
+        }
+        sb.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
+            .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+      }
+      body = Buffer.buffer(sb.toString());
+      type = "application/x-www-form-urlencoded";
+    }
+    node.metrics.forwards.increment();
+    peers.forward(owner, req.method(), req.uri(), type, body, node.config.forwardTimeoutMs).onComplete(ar -> {
+      HttpServerResponse resp = req.response();
+      if (resp.ended() || resp.closed()) {
+        return;
+      }
+      if (ar.succeeded()) {
+        var r = ar.result();
+        String ct = r.getHeader("Content-Type");
+        if (ct != null) {
+          resp.putHeader(HttpHeaders.CONTENT_TYPE, ct);
+        }
+        resp.setStatusCode(r.statusCode()).end(r.body() == null ? Buffer.buffer() : r.body());
+        return;
+      }
+      node.metrics.forwardFailures.increment();
+      try {
+        route.handler.accept(call);
+      } catch (ApiException e) {
+        call.fail(e);
+      } catch (RuntimeException e) {
+        node.metrics.serverErrors.increment();
+        call.fail(new ApiException(500, ApiException.SERVER_ERROR, "caused: " + e));
+      }
+    });
+    return true;
   }
 
   /** Null when the server status lets this kind of request through, else the refusal message. */

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 final class Params {
 
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  static final ObjectMapper MAPPER = dev.distro.registry.support.Json.MAPPER;
 
   private static final Pattern NAMESPACE = Pattern.compile("[\\w-]+");
   private static final Pattern GROUP = Pattern.compile("[a-zA-Z0-9_:.-]+");

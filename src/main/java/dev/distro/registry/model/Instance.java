@@ -45,6 +45,11 @@ public record Instance(
     return ip + '#' + port + '#' + cluster;
   }
 
+  /** The key of this instance across the registry: {@code namespace##group@@service#ip#port#cluster}. */
+  public String globalKey() {
+    return service.toString() + '#' + localId();
+  }
+
   /** Nacos's instance id: {@code ip#port#cluster#group@@service}. */
   public String instanceId() {
     return ip + '#' + port + '#' + cluster + '#' + service.groupedName();

@@ -1,6 +1,15 @@
 package dev.distro.registry.node;
 
+import dev.distro.registry.cluster.AddressLookupVerticle;
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.cluster.FaultPlan;
+import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.MemberLookup;
+import dev.distro.registry.cluster.MemberLookups;
 import dev.distro.registry.config.NodeConfig;
+import dev.distro.registry.distro.DistroSyncVerticle;
+import dev.distro.registry.distro.SnapshotLoader;
+import dev.distro.registry.distro.VerifyVerticle;
 import dev.distro.registry.health.HealthVerticle;
 import dev.distro.registry.http.HttpVerticle;
 import dev.distro.registry.model.Clock;
@@ -10,12 +19,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
  * One running node inside a {@link Vertx}: builds the shared objects, deploys the verticles in
  * order and undeploys them in the reverse order. {@code Main} runs one per process; tests run
  * several per JVM, each with its own Vert.x and ports.
+ *
+ * <p>Start order in cluster mode: health (TTL), address lookup (first member list and ping round),
+ * HTTP (client and peer ports; client API answers 503 STARTING until ready), sync, verify; then the
+ * snapshot load from a peer; then the node turns UP and ready.
  */
 public final class Node {
 
@@ -31,26 +45,48 @@ public final class Node {
   }
 
   public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock) {
-    if (!config.standalone()) {
-      return Future.failedFuture("lookup mode '" + config.lookup.configName
-          + "' is not available in this build: only standalone is");
-    }
+    return start(vertx, config, clock, FaultPlan.NONE, null);
+  }
+
+  /**
+   * @param faults test-only fault plan on peer traffic
+   * @param lookup the member lookup (null: from the configuration)
+   */
+  public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock, FaultPlan faults,
+      Function<Vertx, MemberLookup> lookup) {
     RegistryStore store = new RegistryStore(clock);
-    NodeContext ctx = new NodeContext(config, store);
+    Cluster cluster = config.standalone() ? Cluster.standalone(config.self()) : new Cluster(config.self());
+    cluster.faults(faults);
+    NodeContext ctx = new NodeContext(config, store, cluster);
     Node node = new Node(vertx, ctx);
-    return vertx.deployVerticle(() -> new HealthVerticle(store, ctx.switches, ctx::isResponsibleHere,
-            config.healthSweepIntervalMs, config.expireInstances), new DeploymentOptions())
-        .compose(id -> {
-          node.deployments.add(id);
-          return vertx.deployVerticle(() -> new HttpVerticle(ctx),
-              new DeploymentOptions().setInstances(config.httpInstances));
-        })
-        .map(id -> {
-          node.deployments.add(id);
-          ctx.markReady();
-          return node;
-        })
-        .recover(err -> node.stop().transform(v -> Future.failedFuture(err)));
+    Function<Vertx, MemberLookup> members = lookup != null ? lookup : v -> MemberLookups.create(v, config);
+    Future<Void> chain = node.deploy(() -> new HealthVerticle(store, ctx.switches, cluster,
+        config.healthSweepIntervalMs, config.expireInstances, config.self(), config.verifyIntervalMs), 1);
+    if (config.standalone()) {
+      chain = chain.compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances));
+    } else {
+      chain = chain
+          .compose(v -> node.deploy(() -> new AddressLookupVerticle(ctx, cluster, members), 1))
+          .compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances))
+          .compose(v -> node.deploy(() -> new DistroSyncVerticle(ctx, cluster), 1))
+          .compose(v -> node.deploy(() -> new VerifyVerticle(ctx, cluster), 1))
+          .compose(v -> new SnapshotLoader(vertx, ctx, cluster).load())
+          .map(from -> {
+            cluster.selfState(Member.State.UP);
+            return (Void) null;
+          });
+    }
+    return chain.map(v -> {
+      ctx.markReady();
+      return node;
+    }).recover(err -> node.stop().transform(v -> Future.failedFuture(err)));
+  }
+
+  private Future<Void> deploy(java.util.function.Supplier<io.vertx.core.Deployable> verticle, int instances) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances)).map(id -> {
+      deployments.add(id);
+      return (Void) null;
+    });
   }
 
   public NodeContext context() {
@@ -61,7 +97,10 @@ public final class Node {
     return vertx;
   }
 
-  /** Stops accepting work and undeploys the verticles, newest first. */
+  /**
+   * Graceful stop: not ready and DOWN to peers first, then the verticles newest first (verify, then
+   * sync flushes what is pending, then HTTP drains, then lookup and TTL).
+   */
   public Future<Void> stop() {
     context.markShuttingDown();
     Future<Void> chain = Future.succeededFuture();

@@ -1,13 +1,13 @@
 package dev.distro.registry.node;
 
 import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Ownership;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
 import dev.distro.registry.store.NodeMetrics;
 import dev.distro.registry.store.RegistryStore;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The objects one node's verticles share, built once by {@code Main} and handed to every verticle
@@ -20,44 +20,28 @@ public final class NodeContext {
   public final RegistryStore store;
   public final Switches switches;
   public final NodeMetrics metrics;
-  private volatile Ownership ownership;
-  private volatile Supplier<List<Member>> members;
+  public final Cluster cluster;
   private volatile boolean ready;
   private volatile boolean shuttingDown;
   private volatile String notReadyReason = "starting";
   public final long startedAt;
 
-  public NodeContext(NodeConfig config, RegistryStore store) {
+  public NodeContext(NodeConfig config, RegistryStore store, Cluster cluster) {
     this.config = config;
     this.store = store;
     this.switches = new Switches();
     this.metrics = new NodeMetrics();
-    this.ownership = Ownership.SELF;
+    this.cluster = cluster;
     this.startedAt = store.clock().millis();
-    Member self = new Member(config.self(), config.host, config.port, Member.State.UP, 0, true);
-    this.members = () -> List.of(self);
     store.addListener(metrics);
   }
 
   public Ownership ownership() {
-    return ownership;
-  }
-
-  /** Whether this node is responsible for {@code ip:port} under the current ownership. */
-  public boolean isResponsibleHere(String ip, int port) {
-    return ownership.isResponsible(ip, port);
-  }
-
-  public void ownership(Ownership o) {
-    this.ownership = o;
+    return cluster;
   }
 
   public List<Member> members() {
-    return members.get();
-  }
-
-  public void members(Supplier<List<Member>> m) {
-    this.members = m;
+    return cluster.members();
   }
 
   public boolean ready() {

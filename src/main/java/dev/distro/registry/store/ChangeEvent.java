@@ -11,10 +11,18 @@ import dev.distro.registry.model.ServiceKey;
  * @param current the instance after the change (null when deleted or for service changes)
  */
 public record ChangeEvent(long revision, Type type, Reason reason, ServiceKey service,
-    Instance previous, Instance current, long timestamp) {
+    Instance previous, Instance current, long version, long timestamp) {
+
+  /** True for changes made on this node (to be replicated), false for changes received from peers. */
+  public boolean local() {
+    return reason != Reason.SYNC && reason != Reason.REPAIR && reason != Reason.EVICTED;
+  }
 
   public enum Type { ADDED, MODIFIED, DELETED, SERVICE_UPDATED, SERVICE_DELETED }
 
-  /** Why the change happened; a delete carries {@link #EXPIRED} when its lease ran out. */
-  public enum Reason { REGISTER, UPDATE, DEREGISTER, BEAT, UNHEALTHY, EXPIRED, SERVICE, SYNC, REPAIR }
+  /**
+   * Why the change happened; a delete carries {@link #EXPIRED} when its lease ran out. SYNC and
+   * REPAIR changes came from a peer; EVICTED removes a replica no owner renews any more.
+   */
+  public enum Reason { REGISTER, UPDATE, DEREGISTER, BEAT, UNHEALTHY, EXPIRED, SERVICE, SYNC, REPAIR, EVICTED }
 }

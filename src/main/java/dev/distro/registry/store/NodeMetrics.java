@@ -18,6 +18,18 @@ public final class NodeMetrics implements ChangeListener {
   public final LongAdder requests = new LongAdder();
   public final LongAdder clientErrors = new LongAdder();
   public final LongAdder serverErrors = new LongAdder();
+  public final LongAdder forwards = new LongAdder();
+  public final LongAdder forwardFailures = new LongAdder();
+  public final LongAdder syncBatchesSent = new LongAdder();
+  public final LongAdder syncEntriesSent = new LongAdder();
+  public final LongAdder syncFailures = new LongAdder();
+  public final LongAdder syncEntriesReceived = new LongAdder();
+  public final LongAdder syncOverflows = new LongAdder();
+  public final LongAdder verifyRounds = new LongAdder();
+  public final LongAdder verifyBytesSent = new LongAdder();
+  public final LongAdder mismatchedBuckets = new LongAdder();
+  public final LongAdder repairs = new LongAdder();
+  public final LongAdder snapshotLoads = new LongAdder();
 
   @Override
   public void onChange(ChangeEvent e) {

@@ -8,6 +8,7 @@ import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.ChangeEvent.Type;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,12 +25,22 @@ import java.util.logging.Logger;
  * swaps the value and publishes one {@link ChangeEvent} to the listeners, so listeners see changes
  * exactly once and in revision order. Beats that change nothing visible only renew the lease and take
  * no lock.
+ *
+ * <p>Replication: every instance and every delete carries a version from {@link Versions}. A change
+ * from a peer is applied only if it is newer than what this node holds, including deletes, which
+ * leave a {@link Tombstone} for a while so that a stale copy arriving late cannot bring an instance
+ * back.
  */
 public final class RegistryStore {
 
   private static final Logger LOG = Logger.getLogger(RegistryStore.class.getName());
+  private static final String SERVICE_TOMBSTONE_PREFIX = "svc:";
+
+  /** The version of a delete, kept so that older copies of the deleted value are refused. */
+  public record Tombstone(long version, long at) { }
 
   private final ConcurrentHashMap<ServiceKey, ServiceEntry> services = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Tombstone> tombstones = new ConcurrentHashMap<>();
   private final ReentrantLock writeLock = new ReentrantLock();
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final Clock clock;
@@ -86,7 +97,12 @@ public final class RegistryStore {
     return entry == null ? null : entry.instances.get(localId);
   }
 
-  // ---- writes ----
+  /** Deletes remembered for replication, by instance global key or {@code svc:} + service key. */
+  public Map<String, Tombstone> tombstones() {
+    return tombstones;
+  }
+
+  // ---- local writes ----
 
   /**
    * Adds or replaces an instance (a client registration). The version of {@code candidate} is
@@ -98,23 +114,7 @@ public final class RegistryStore {
     long now = clock.millis();
     writeLock.lock();
     try {
-      ServiceEntry entry = services.computeIfAbsent(candidate.service(), k -> new ServiceEntry(k, ServiceMeta.DEFAULT));
-      Registration reg = entry.instances.get(candidate.localId());
-      if (reg != null && reg.instance.sameContent(candidate)) {
-        reg.renew(now);
-        return null;
-      }
-      Instance next = candidate.withVersion(versions.next());
-      if (reg == null) {
-        reg = new Registration(entry, next, now);
-        entry.instances.put(reg.localId(), reg);
-        instanceCount++;
-        return commit(entry, Type.ADDED, Reason.REGISTER, null, next, now);
-      }
-      Instance prev = reg.instance;
-      reg.instance = next;
-      reg.renew(now);
-      return commit(entry, Type.MODIFIED, Reason.REGISTER, prev, next, now);
+      return putLocked(candidate.withVersion(versions.next()), Reason.REGISTER, now, true);
     } finally {
       writeLock.unlock();
     }
@@ -141,7 +141,7 @@ public final class RegistryStore {
       }
       Instance next = desired.withVersion(versions.next());
       reg.instance = next;
-      return commit(reg.service(), Type.MODIFIED, reason, prev, next, now);
+      return commit(reg.service(), Type.MODIFIED, reason, prev, next, next.version(), now);
     } finally {
       writeLock.unlock();
     }
@@ -156,7 +156,7 @@ public final class RegistryStore {
       if (reg == null) {
         return null;
       }
-      return removeLocked(reg, reason, now);
+      return removeLocked(reg, reason, versions.next(), now, true);
     } finally {
       writeLock.unlock();
     }
@@ -193,7 +193,7 @@ public final class RegistryStore {
       Instance prev = reg.instance;
       Instance next = prev.withHealthy(false, versions.next());
       reg.instance = next;
-      return commit(reg.service(), Type.MODIFIED, Reason.UNHEALTHY, prev, next, now);
+      return commit(reg.service(), Type.MODIFIED, Reason.UNHEALTHY, prev, next, next.version(), now);
     } finally {
       writeLock.unlock();
     }
@@ -201,13 +201,25 @@ public final class RegistryStore {
 
   /** Removes an instance whose lease ran out, unless it was renewed since {@code seenBeat}. */
   public ChangeEvent expire(Registration reg, long seenBeat) {
+    return removeIfIdle(reg, seenBeat, Reason.EXPIRED, true);
+  }
+
+  /**
+   * Drops a replica that no owner renews any more (local only: not replicated, no tombstone),
+   * unless it was renewed since {@code seenBeat}.
+   */
+  public ChangeEvent evict(Registration reg, long seenBeat) {
+    return removeIfIdle(reg, seenBeat, Reason.EVICTED, false);
+  }
+
+  private ChangeEvent removeIfIdle(Registration reg, long seenBeat, Reason reason, boolean tombstone) {
     long now = clock.millis();
     writeLock.lock();
     try {
       if (reg.removed || reg.lastBeat != seenBeat) {
         return null;
       }
-      return removeLocked(reg, Reason.EXPIRED, now);
+      return removeLocked(reg, reason, versions.next(), now, tombstone);
     } finally {
       writeLock.unlock();
     }
@@ -218,11 +230,9 @@ public final class RegistryStore {
     long now = clock.millis();
     writeLock.lock();
     try {
-      ServiceEntry entry = services.computeIfAbsent(key, k -> new ServiceEntry(k, meta));
       ServiceMeta stamped = new ServiceMeta(meta.protectThreshold(), meta.metadata(), meta.selector(),
           meta.explicit(), versions.next());
-      entry.meta = stamped;
-      return commit(entry, Type.SERVICE_UPDATED, Reason.SERVICE, null, null, now);
+      return putServiceLocked(key, stamped, Reason.SERVICE, now);
     } finally {
       writeLock.unlock();
     }
@@ -244,21 +254,219 @@ public final class RegistryStore {
       if (!entry.instances.isEmpty()) {
         return false;
       }
+      long v = versions.next();
       services.remove(key, entry);
-      commit(entry, Type.SERVICE_DELETED, Reason.SERVICE, null, null, now);
+      tombstones.put(SERVICE_TOMBSTONE_PREFIX + key, new Tombstone(v, now));
+      commit(entry, Type.SERVICE_DELETED, Reason.SERVICE, null, null, v, now);
       return true;
     } finally {
       writeLock.unlock();
     }
   }
 
-  private ChangeEvent removeLocked(Registration reg, Reason reason, long now) {
+  // ---- changes from peers ----
+
+  /**
+   * Applies an instance received from a peer (sync, snapshot or repair) if it is newer than both
+   * what this node holds and any delete it remembers.
+   *
+   * @return the event, or null when the change was stale or changed nothing
+   */
+  public ChangeEvent applyRemote(Instance incoming, Reason reason) {
+    return applyRemote(incoming, reason, false, false);
+  }
+
+  /**
+   * Applies an instance from a peer.
+   *
+   * @param ownedHere this node is responsible for the instance: a downgrade (unhealthy) older than
+   *     the lease's last renewal is refused and the live instance re-asserted with a new version
+   * @param fromOwner the sender owns the instance and this is its repair: its copy beats a delete
+   *     remembered here (the owner's current content is the truth for its instances)
+   */
+  public ChangeEvent applyRemote(Instance incoming, Reason reason, boolean ownedHere, boolean fromOwner) {
+    long now = clock.millis();
+    versions.observe(incoming.version());
+    writeLock.lock();
+    try {
+      Registration reg = find(incoming.service(), incoming.localId());
+      if (reg != null && reg.instance.version() >= incoming.version()) {
+        return null;
+      }
+      if (reg != null && ownedHere && !incoming.healthy() && reg.instance.healthy()
+          && reg.lastBeat > Versions.millisOf(incoming.version())) {
+        return reassertLocked(reg, now);
+      }
+      Tombstone t = tombstones.get(incoming.globalKey());
+      if (t != null && t.version() >= incoming.version() && !fromOwner) {
+        return null;
+      }
+      if (t != null) {
+        tombstones.remove(incoming.globalKey(), t);
+      }
+      return putLocked(incoming, reason, now, false);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Applies a delete received from a peer unless this node holds a newer version. */
+  public ChangeEvent applyRemoteDelete(ServiceKey key, String localId, long version, Reason reason) {
+    return applyRemoteDelete(key, localId, version, reason, false);
+  }
+
+  /**
+   * Applies a delete from a peer.
+   *
+   * @param ownedHere this node is responsible for the instance: a delete made before the lease's
+   *     last renewal (say, an expiry on the far side of a partition while the client kept beating
+   *     here) is refused and the live instance re-asserted with a new version, which then wins
+   *     everywhere
+   */
+  public ChangeEvent applyRemoteDelete(ServiceKey key, String localId, long version, Reason reason,
+      boolean ownedHere) {
+    long now = clock.millis();
+    versions.observe(version);
+    writeLock.lock();
+    try {
+      Registration reg = find(key, localId);
+      String global = key.toString() + '#' + localId;
+      if (reg == null) {
+        tombstones.merge(global, new Tombstone(version, now), (a, b) -> a.version() >= b.version() ? a : b);
+        return null;
+      }
+      if (reg.instance.version() > version) {
+        return null;
+      }
+      if (ownedHere && reg.lastBeat > Versions.millisOf(version)) {
+        return reassertLocked(reg, now);
+      }
+      return removeLocked(reg, reason, version, now, true);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Removes a replica the owner no longer has (verify repair), unless this node's copy is at least
+   * as new as {@code asOf}, the owner's clock when it listed its entries.
+   */
+  public ChangeEvent removeStale(Registration reg, long asOf) {
+    long now = clock.millis();
+    writeLock.lock();
+    try {
+      if (reg.removed || reg.instance.version() >= asOf) {
+        return null;
+      }
+      return removeLocked(reg, Reason.REPAIR, versions.next(), now, false);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Applies service settings received from a peer if newer. */
+  public ChangeEvent applyRemoteService(ServiceKey key, ServiceMeta meta) {
+    long now = clock.millis();
+    versions.observe(meta.version());
+    writeLock.lock();
+    try {
+      ServiceEntry entry = services.get(key);
+      if (entry != null && entry.meta.version() >= meta.version()) {
+        return null;
+      }
+      Tombstone t = tombstones.get(SERVICE_TOMBSTONE_PREFIX + key);
+      if (t != null && t.version() >= meta.version()) {
+        return null;
+      }
+      return putServiceLocked(key, meta, Reason.SYNC, now);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Applies a service delete received from a peer: the service stays if it has instances. */
+  public ChangeEvent applyRemoteServiceDelete(ServiceKey key, long version) {
+    long now = clock.millis();
+    versions.observe(version);
+    writeLock.lock();
+    try {
+      tombstones.merge(SERVICE_TOMBSTONE_PREFIX + key, new Tombstone(version, now),
+          (a, b) -> a.version() >= b.version() ? a : b);
+      ServiceEntry entry = services.get(key);
+      if (entry == null || entry.meta.version() > version) {
+        return null;
+      }
+      if (!entry.instances.isEmpty()) {
+        entry.meta = new ServiceMeta(0f, Map.of(), ServiceMeta.NO_SELECTOR, false, version);
+        return commit(entry, Type.SERVICE_UPDATED, Reason.SYNC, null, null, version, now);
+      }
+      services.remove(key, entry);
+      return commit(entry, Type.SERVICE_DELETED, Reason.SYNC, null, null, version, now);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Forgets deletes older than {@code before} (ms); returns how many were dropped. */
+  public int pruneTombstones(long before) {
+    int n = 0;
+    for (var it = tombstones.entrySet().iterator(); it.hasNext(); ) {
+      if (it.next().getValue().at() < before) {
+        it.remove();
+        n++;
+      }
+    }
+    return n;
+  }
+
+  // ---- internals (write lock held) ----
+
+  /** Publishes the current instance again under a new version (a local change, so it replicates). */
+  private ChangeEvent reassertLocked(Registration reg, long now) {
+    Instance prev = reg.instance;
+    Instance next = prev.withVersion(versions.next());
+    reg.instance = next;
+    return commit(reg.service(), Type.MODIFIED, Reason.BEAT, prev, next, next.version(), now);
+  }
+
+  private ChangeEvent putLocked(Instance next, Reason reason, long now, boolean localWrite) {
+    ServiceEntry entry = services.computeIfAbsent(next.service(), k -> new ServiceEntry(k, ServiceMeta.DEFAULT));
+    Registration reg = entry.instances.get(next.localId());
+    if (reg == null) {
+      reg = new Registration(entry, next, now);
+      entry.instances.put(reg.localId(), reg);
+      instanceCount++;
+      tombstones.remove(next.globalKey());
+      return commit(entry, Type.ADDED, reason, null, next, next.version(), now);
+    }
+    Instance prev = reg.instance;
+    if (localWrite) {
+      reg.renew(now);
+      if (prev.sameContent(next)) {
+        return null;
+      }
+    }
+    reg.instance = next;
+    return commit(entry, Type.MODIFIED, reason, prev, next, next.version(), now);
+  }
+
+  private ChangeEvent putServiceLocked(ServiceKey key, ServiceMeta meta, Reason reason, long now) {
+    ServiceEntry entry = services.computeIfAbsent(key, k -> new ServiceEntry(k, meta));
+    entry.meta = meta;
+    tombstones.remove(SERVICE_TOMBSTONE_PREFIX + key);
+    return commit(entry, Type.SERVICE_UPDATED, reason, null, null, meta.version(), now);
+  }
+
+  private ChangeEvent removeLocked(Registration reg, Reason reason, long version, long now, boolean tombstone) {
     ServiceEntry entry = reg.service();
     entry.instances.remove(reg.localId(), reg);
     reg.removed = true;
     instanceCount--;
     Instance prev = reg.instance;
-    ChangeEvent event = commit(entry, Type.DELETED, reason, prev, null, now);
+    if (tombstone) {
+      tombstones.put(prev.globalKey(), new Tombstone(version, now));
+    }
+    ChangeEvent event = commit(entry, Type.DELETED, reason, prev, null, version, now);
     if (entry.instances.isEmpty() && !entry.meta.explicit()) {
       services.remove(entry.key(), entry);
     }
@@ -266,10 +474,10 @@ public final class RegistryStore {
   }
 
   private ChangeEvent commit(ServiceEntry entry, Type type, Reason reason, Instance prev, Instance next,
-      long now) {
+      long version, long now) {
     long rev = revision + 1;
     entry.modCount = rev;
-    ChangeEvent event = new ChangeEvent(rev, type, reason, entry.key(), prev, next, now);
+    ChangeEvent event = new ChangeEvent(rev, type, reason, entry.key(), prev, next, version, now);
     revision = rev;
     for (ChangeListener l : listeners) {
       try {

@@ -30,6 +30,11 @@ public final class Versions {
     last.accumulateAndGet(version, Math::max);
   }
 
+  /** The smallest version stamped at wall-clock time {@code millis}. */
+  public static long versionAt(long millis) {
+    return Math.max(0, millis) << LOGICAL_BITS;
+  }
+
   /** The wall-clock millisecond part of a version. */
   public static long millisOf(long version) {
     return version >>> LOGICAL_BITS;

@@ -1,0 +1,99 @@
+package dev.distro.registry.cluster;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.net.ConnectException;
+
+/**
+ * Requests from this node to a peer: pooled keep-alive connections (bounded pool and wait queue),
+ * the cluster secret on every request to a peer port, a hard deadline per request, and the
+ * {@link FaultPlan} consulted before anything is sent. One per verticle instance, created in its
+ * {@code start()} so that it lives on that verticle's event loop.
+ */
+public final class PeerClient {
+
+  public static final String SECRET_HEADER = "X-Distro-Secret";
+  public static final String FORWARDED_HEADER = "X-Distro-Forwarded";
+
+  private final Vertx vertx;
+  private final WebClient client;
+  private final Cluster cluster;
+  private final String secret;
+  private final int peerPortOffset;
+
+  public PeerClient(Vertx vertx, Cluster cluster, String secret, int peerPortOffset) {
+    this.vertx = vertx;
+    this.cluster = cluster;
+    this.secret = secret;
+    this.peerPortOffset = peerPortOffset;
+    this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+            .setConnectTimeout(1_000).setIdleTimeout(60).setMaxHeaderSize(16 * 1024),
+        new PoolOptions().setHttp1MaxSize(8).setMaxWaitQueueSize(256));
+  }
+
+  /** A request to a peer's peer port (sync, verify, repair, ping). */
+  public Future<HttpResponse<Buffer>> peer(String member, HttpMethod method, String path, Buffer body, long timeoutMs) {
+    return send(member, Cluster.portOf(member) + peerPortOffset, method, path, body, timeoutMs, true, null);
+  }
+
+  /** Forwards a client request to the owner's client port, marked as forwarded. */
+  public Future<HttpResponse<Buffer>> forward(String member, HttpMethod method, String uri, String contentType,
+      Buffer body, long timeoutMs) {
+    return send(member, Cluster.portOf(member), method, uri, body, timeoutMs, false, contentType);
+  }
+
+  private Future<HttpResponse<Buffer>> send(String member, int port, HttpMethod method, String uri, Buffer body,
+      long timeoutMs, boolean peerPort, String contentType) {
+    FaultPlan faults = cluster.faults();
+    if (faults.drops(cluster.self(), member)) {
+      return Future.failedFuture(new ConnectException("fault plan: link " + cluster.self() + " -> " + member + " cut"));
+    }
+    long delay = faults.delayMs(cluster.self(), member);
+    if (delay > 0) {
+      return vertx.timer(delay).compose(v -> send0(member, port, method, uri, body, timeoutMs, peerPort, contentType));
+    }
+    return send0(member, port, method, uri, body, timeoutMs, peerPort, contentType);
+  }
+
+  private Future<HttpResponse<Buffer>> send0(String member, int port, HttpMethod method, String uri, Buffer body,
+      long timeoutMs, boolean peerPort, String contentType) {
+    HttpRequest<Buffer> req = client.request(method, port, Cluster.hostOf(member), uri).timeout(timeoutMs);
+    if (peerPort) {
+      req.putHeader(SECRET_HEADER, secret);
+    } else {
+      req.putHeader(FORWARDED_HEADER, cluster.self());
+    }
+    if (contentType != null) {
+      req.putHeader("Content-Type", contentType);
+    } else if (body != null) {
+      req.putHeader("Content-Type", "application/json");
+    }
+    Future<HttpResponse<Buffer>> f = body == null ? req.send() : req.sendBuffer(body);
+    return f.timeout(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  public void close() {
+    client.close();
+  }
+
+  /** True when a failure means nothing listens there (the member is down, not slow). */
+  public static boolean refused(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ConnectException && String.valueOf(c.getMessage()).contains("refused")) {
+        return true;
+      }
+      if (c == c.getCause()) {
+        break;
+      }
+    }
+    return false;
+  }
+
+}

@@ -1,0 +1,74 @@
+package dev.distro.registry.cluster;
+
+import java.util.List;
+
+/**
+ * Rendezvous (highest-random-weight) hashing of {@code ip:port} over a member list: each key goes
+ * to the member with the highest score {@code mix(hash(member), hash(key))}. When a member leaves,
+ * only its keys move (each to its second-best member); when one joins, it takes only the keys it
+ * now scores highest on. Every node computes the same owner from the same list, whatever its order.
+ * Hashing allocates nothing.
+ */
+public final class Rendezvous {
+
+  private final String[] members;
+  private final long[] seeds;
+
+  public Rendezvous(List<String> members) {
+    this.members = members.toArray(String[]::new);
+    this.seeds = new long[this.members.length];
+    for (int i = 0; i < seeds.length; i++) {
+      seeds[i] = hash(this.members[i]);
+    }
+  }
+
+  public List<String> members() {
+    return List.of(members);
+  }
+
+  public boolean isEmpty() {
+    return members.length == 0;
+  }
+
+  /** The owner of {@code ip:port}, or null when there are no members. */
+  public String ownerOf(String ip, int port) {
+    long key = keyHash(ip, port);
+    String best = null;
+    long bestScore = 0;
+    for (int i = 0; i < members.length; i++) {
+      long score = mix(seeds[i] ^ key);
+      if (best == null || Long.compareUnsigned(score, bestScore) > 0
+          || score == bestScore && members[i].compareTo(best) < 0) {
+        best = members[i];
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  /** 64-bit FNV-1a over {@code ip}, ':' and the port's decimal digits, then mixed. */
+  public static long keyHash(String ip, int port) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < ip.length(); i++) {
+      h = (h ^ ip.charAt(i)) * 0x100000001b3L;
+    }
+    h = (h ^ ':') * 0x100000001b3L;
+    h = (h ^ port) * 0x100000001b3L;
+    return mix(h);
+  }
+
+  static long hash(String s) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < s.length(); i++) {
+      h = (h ^ s.charAt(i)) * 0x100000001b3L;
+    }
+    return mix(h);
+  }
+
+  /** MurmurHash3's 64-bit finalizer. */
+  public static long mix(long z) {
+    z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+    z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+    return z ^ (z >>> 33);
+  }
+}

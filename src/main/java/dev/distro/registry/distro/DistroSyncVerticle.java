@@ -1,0 +1,218 @@
+package dev.distro.registry.distro;
+
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.ChangeEvent;
+import dev.distro.registry.store.ChangeListener;
+import dev.distro.registry.support.JsonWriter;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+/**
+ * Pushes this node's changes to every peer in batches. A peer that is DOWN keeps its queue (merged,
+ * bounded) and gets it when it answers again, so writes made on one side of a partition reach the
+ * other side after it heals. Changes made here (not those received from
+ * peers) arrive through a lock-free inbox; every batch window they are merged into one pending map
+ * per peer keyed by instance, so the newest change of an instance wins and the older ones are never
+ * sent. A peer gets one request at a time; a failure is retried with exponential backoff while newer
+ * changes keep merging. A peer's pending map is bounded: past {@link #MAX_PENDING} entries it is
+ * dropped and the peer is left to the next verify round, which repairs exactly what differs.
+ *
+ * <p>All state here belongs to this verticle's event loop.
+ */
+public final class DistroSyncVerticle extends VerticleBase implements ChangeListener {
+
+  private static final Logger LOG = Logger.getLogger(DistroSyncVerticle.class.getName());
+  static final int MAX_PENDING = 200_000;
+  static final long MAX_BACKOFF_MS = 5_000;
+  static final long SYNC_TIMEOUT_MS = 3_000;
+
+  /** Failure classes (Eureka's taxonomy): they pick the retry delay. */
+  enum Outcome { OK, CONGESTION, TRANSIENT, PERMANENT }
+
+  private static final class PeerQueue {
+    final LinkedHashMap<String, ChangeEvent> pending = new LinkedHashMap<>();
+    boolean inFlight;
+    int failures;
+    long notBefore;
+  }
+
+  private final NodeContext node;
+  private final Cluster cluster;
+  private final Queue<ChangeEvent> inbox = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger inboxSize = new AtomicInteger();
+  private final Map<String, PeerQueue> queues = new HashMap<>();
+  private PeerClient peers;
+  private long timer = -1;
+  private volatile boolean flushScheduled;
+
+  public DistroSyncVerticle(NodeContext node, Cluster cluster) {
+    this.node = node;
+    this.cluster = cluster;
+  }
+
+  @Override
+  public Future<?> start() {
+    peers = new PeerClient(vertx, cluster, node.config.clusterSecret, node.config.peerPort - node.config.port);
+    node.store.addListener(this);
+    timer = vertx.setPeriodic(node.config.batchWindowMs, id -> flush());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    node.store.removeListener(this);
+    vertx.cancelTimer(timer);
+    return drain(node.config.shutdownGraceMs / 2).eventually(() -> {
+      peers.close();
+      return Future.succeededFuture();
+    });
+  }
+
+  @Override
+  public void onChange(ChangeEvent event) {
+    if (!event.local()) {
+      return;
+    }
+    inbox.add(event);
+    if (inboxSize.incrementAndGet() >= node.config.batchMaxEntries && !flushScheduled) {
+      flushScheduled = true;
+      context.runOnContext(v -> {
+        flushScheduled = false;
+        flush();
+      });
+    }
+  }
+
+  /** Changes waiting for a peer (for tests and metrics). */
+  public int pending(String peer) {
+    PeerQueue q = queues.get(peer);
+    return q == null ? 0 : q.pending.size();
+  }
+
+  void flush() {
+    List<Member> members = cluster.peers();
+    for (Member m : members) {
+      queues.computeIfAbsent(m.address(), a -> new PeerQueue());
+    }
+    queues.keySet().removeIf(a -> members.stream().noneMatch(m -> m.address().equals(a)));
+    java.util.Set<String> live = new java.util.HashSet<>();
+    for (Member m : cluster.livePeers()) {
+      live.add(m.address());
+    }
+    ChangeEvent e;
+    while ((e = inbox.poll()) != null) {
+      inboxSize.decrementAndGet();
+      String key = SyncCodec.key(e);
+      for (Map.Entry<String, PeerQueue> q : queues.entrySet()) {
+        PeerQueue pq = q.getValue();
+        pq.pending.remove(key);
+        pq.pending.put(key, e);
+        if (pq.pending.size() > MAX_PENDING) {
+          node.metrics.syncOverflows.increment();
+          LOG.warning("sync queue for " + q.getKey() + " overflowed (" + MAX_PENDING
+              + " changes): dropped; verify will repair it");
+          pq.pending.clear();
+        }
+      }
+    }
+    long now = System.currentTimeMillis();
+    for (Map.Entry<String, PeerQueue> q : queues.entrySet()) {
+      PeerQueue pq = q.getValue();
+      if (!pq.inFlight && !pq.pending.isEmpty() && now >= pq.notBefore && live.contains(q.getKey())) {
+        send(q.getKey(), pq);
+      }
+    }
+  }
+
+  private void send(String peer, PeerQueue pq) {
+    List<ChangeEvent> batch = new ArrayList<>(Math.min(pq.pending.size(), node.config.batchMaxEntries));
+    Iterator<ChangeEvent> it = pq.pending.values().iterator();
+    while (it.hasNext() && batch.size() < node.config.batchMaxEntries) {
+      batch.add(it.next());
+      it.remove();
+    }
+    StringBuilder sb = new StringBuilder(batch.size() * 300 + 64);
+    JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self()).name("entries").beginArray();
+    for (ChangeEvent e : batch) {
+      SyncCodec.write(w, e, node.store);
+    }
+    w.endArray().endObject();
+    pq.inFlight = true;
+    peers.peer(peer, HttpMethod.POST, "/distro/sync", Buffer.buffer(sb.toString()), SYNC_TIMEOUT_MS)
+        .onComplete(ar -> {
+          pq.inFlight = false;
+          Outcome o = ar.succeeded() ? classify(ar.result().statusCode()) : classify(ar.cause());
+          if (o == Outcome.OK) {
+            pq.failures = 0;
+            node.metrics.syncBatchesSent.increment();
+            node.metrics.syncEntriesSent.add(batch.size());
+            if (!pq.pending.isEmpty()) {
+              context.runOnContext(v -> flush());
+            }
+            return;
+          }
+          node.metrics.syncFailures.increment();
+          if (o == Outcome.PERMANENT) {
+            LOG.warning("sync to " + peer + " refused (" + (ar.succeeded() ? ar.result().statusCode() : ar.cause())
+                + "): batch dropped, verify will repair");
+            return;
+          }
+          for (ChangeEvent e : batch) {
+            pq.pending.putIfAbsent(SyncCodec.key(e), e);
+          }
+          pq.failures++;
+          long base = o == Outcome.CONGESTION ? 400 : 100;
+          pq.notBefore = System.currentTimeMillis() + Math.min(MAX_BACKOFF_MS, base << Math.min(pq.failures, 10));
+        });
+  }
+
+  static Outcome classify(int status) {
+    if (status >= 200 && status < 300) {
+      return Outcome.OK;
+    }
+    if (status == 503 || status == 429) {
+      return Outcome.CONGESTION;
+    }
+    return status >= 500 ? Outcome.TRANSIENT : Outcome.PERMANENT;
+  }
+
+  static Outcome classify(Throwable t) {
+    String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    return m.contains("timeout") || m.contains("timed out") ? Outcome.CONGESTION : Outcome.TRANSIENT;
+  }
+
+  /** Flushes until nothing is pending or {@code maxMs} passed (graceful shutdown). */
+  Future<Void> drain(long maxMs) {
+    Promise<Void> p = Promise.promise();
+    long deadline = System.currentTimeMillis() + maxMs;
+    flush();
+    vertx.setPeriodic(20, id -> {
+      flush();
+      java.util.Set<String> live = new java.util.HashSet<>();
+      cluster.livePeers().forEach(m -> live.add(m.address()));
+      boolean idle = inbox.isEmpty() && queues.entrySet().stream()
+          .allMatch(q -> !live.contains(q.getKey()) || q.getValue().pending.isEmpty() && !q.getValue().inFlight);
+      if (idle || System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(id);
+        p.tryComplete();
+      }
+    });
+    return p.future();
+  }
+}

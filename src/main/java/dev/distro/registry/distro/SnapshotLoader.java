@@ -1,0 +1,101 @@
+package dev.distro.registry.distro;
+
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.ChangeEvent.Reason;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.parsetools.RecordParser;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Loads the registry from a peer when a node starts in cluster mode: asks the peers in turn for
+ * their snapshot, streamed as one entry per line and applied as it arrives (never one giant
+ * buffer), and stops at the first that succeeds. A peer that is itself starting refuses (503), so
+ * two fresh nodes never hand each other an empty registry as if it were the truth. When no peer
+ * can serve one, this node is the first: it starts empty.
+ */
+public final class SnapshotLoader {
+
+  private static final Logger LOG = Logger.getLogger(SnapshotLoader.class.getName());
+  static final int MAX_LINE = 1024 * 1024;
+
+  private final Vertx vertx;
+  private final NodeContext node;
+  private final Cluster cluster;
+
+  public SnapshotLoader(Vertx vertx, NodeContext node, Cluster cluster) {
+    this.vertx = vertx;
+    this.node = node;
+    this.cluster = cluster;
+  }
+
+  /** Completes with the peer it loaded from, or null when none could serve a snapshot. */
+  public Future<String> load() {
+    List<Member> peers = cluster.peers();
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000)
+        .setIdleTimeout(30));
+    return tryPeer(client, peers, 0).eventually(client::close);
+  }
+
+  private Future<String> tryPeer(HttpClient client, List<Member> peers, int i) {
+    if (i >= peers.size()) {
+      LOG.info("no peer could serve a snapshot: starting with an empty registry");
+      return Future.succeededFuture(null);
+    }
+    String peer = peers.get(i).address();
+    if (cluster.faults().drops(cluster.self(), peer)) {
+      return tryPeer(client, peers, i + 1);
+    }
+    long t0 = System.nanoTime();
+    return fetch(client, peer).map(n -> {
+      node.metrics.snapshotLoads.increment();
+      LOG.info("snapshot loaded from " + peer + ": " + n + " entries, " + node.store.instanceCount()
+          + " instances in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+      return peer;
+    }).recover(err -> {
+      LOG.info("snapshot from " + peer + " not available: " + err.getMessage());
+      return tryPeer(client, peers, i + 1);
+    });
+  }
+
+  private Future<Long> fetch(HttpClient client, String peer) {
+    int port = Integer.parseInt(peer.substring(peer.lastIndexOf(':') + 1)) + (node.config.peerPort - node.config.port);
+    String host = peer.substring(0, peer.lastIndexOf(':')).replace("[", "").replace("]", "");
+    RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setHost(host).setPort(port)
+        .setURI("/distro/snapshot").putHeader(PeerClient.SECRET_HEADER, node.config.clusterSecret)
+        .setIdleTimeout(30_000);
+    return client.request(opts).compose(req -> req.send()).compose(resp -> {
+      if (resp.statusCode() != 200) {
+        return resp.body().transform(ar -> Future.failedFuture("answered " + resp.statusCode()));
+      }
+      Promise<Long> done = Promise.promise();
+      SyncCodec.Outcome out = new SyncCodec.Outcome();
+      long[] lines = {0};
+      RecordParser parser = RecordParser.newDelimited("\n", resp);
+      parser.maxRecordSize(MAX_LINE);
+      parser.handler(line -> {
+        if (line.length() == 0) {
+          return;
+        }
+        try {
+          SyncCodec.apply(node.store, dev.distro.registry.support.Json.parse(line.getBytes()), Reason.SYNC, out);
+        } catch (Exception e) {
+          out.rejected++;
+        }
+        lines[0]++;
+      });
+      parser.exceptionHandler(done::tryFail);
+      parser.endHandler(v -> done.tryComplete(lines[0]));
+      return done.future();
+    });
+  }
+}

@@ -1,0 +1,246 @@
+package dev.distro.registry.distro;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.distro.registry.model.Instance;
+import dev.distro.registry.model.ServiceKey;
+import dev.distro.registry.model.ServiceMeta;
+import dev.distro.registry.store.ChangeEvent;
+import dev.distro.registry.store.ChangeEvent.Reason;
+import dev.distro.registry.store.Registration;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.ServiceEntry;
+import dev.distro.registry.support.JsonWriter;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The replication entry format, shared by sync batches, repairs and snapshots: one JSON object per
+ * instance or service, carrying its version.
+ *
+ * <pre>
+ * {"o":"put","ns":"public","g":"DEFAULT_GROUP","s":"svc","c":"DEFAULT","ip":"10.0.0.1","p":8080,
+ *  "w":1.0,"h":true,"e":true,"m":{"k":"v"},"v":117029638569574400}
+ * {"o":"del","ns":"public","g":"DEFAULT_GROUP","s":"svc","c":"DEFAULT","ip":"10.0.0.1","p":8080,"v":...}
+ * {"o":"sput","ns":"public","g":"G","s":"svc","pt":0.5,"m":{},"sel":"{\"type\":\"none\"}","x":true,"v":...}
+ * {"o":"sdel","ns":"public","g":"G","s":"svc","v":...}
+ * </pre>
+ *
+ * Decoding checks every field a peer sends; a malformed entry is counted and skipped, never thrown.
+ */
+public final class SyncCodec {
+
+  /** What the receiver knows about ownership, for the liveness rules of the store's remote writes. */
+  public interface Ownerships {
+
+    Ownerships NONE = new Ownerships() { };
+
+    /** This node is responsible for {@code ip:port}. */
+    default boolean ownedHere(String ip, int port) {
+      return false;
+    }
+
+    /** The sender is responsible for {@code ip:port} (its repair is the truth for it). */
+    default boolean senderOwns(String ip, int port) {
+      return false;
+    }
+  }
+
+  /** What applying a batch did. */
+  public static final class Outcome {
+    public int applied;
+    public int stale;
+    public int rejected;
+  }
+
+  private SyncCodec() { }
+
+  /** The merge key of a change: the instance's global key, or {@code svc:} plus the service key. */
+  public static String key(ChangeEvent e) {
+    Instance i = e.current() != null ? e.current() : e.previous();
+    return i != null ? i.globalKey() : "svc:" + e.service();
+  }
+
+  /** Encodes a change as it stands now (service settings are read from the store: the newest win). */
+  public static void write(JsonWriter w, ChangeEvent e, RegistryStore store) {
+    switch (e.type()) {
+      case ADDED, MODIFIED -> writePut(w, e.current());
+      case DELETED -> writeDel(w, e.previous(), e.version());
+      case SERVICE_UPDATED -> {
+        ServiceEntry entry = store.service(e.service());
+        if (entry != null) {
+          writeService(w, e.service(), entry.meta());
+        } else {
+          writeServiceDel(w, e.service(), e.version());
+        }
+      }
+      case SERVICE_DELETED -> writeServiceDel(w, e.service(), e.version());
+      default -> throw new IllegalStateException();
+    }
+  }
+
+  public static void writePut(JsonWriter w, Instance i) {
+    w.beginObject().field("o", "put");
+    writeKey(w, i.service());
+    w.field("c", i.cluster()).field("ip", i.ip()).field("p", i.port()).field("w", i.weight())
+        .field("h", i.healthy()).field("e", i.enabled()).field("m", i.metadata()).field("v", i.version())
+        .endObject();
+  }
+
+  public static void writeDel(JsonWriter w, Instance i, long version) {
+    w.beginObject().field("o", "del");
+    writeKey(w, i.service());
+    w.field("c", i.cluster()).field("ip", i.ip()).field("p", i.port()).field("v", version).endObject();
+  }
+
+  public static void writeService(JsonWriter w, ServiceKey key, ServiceMeta m) {
+    w.beginObject().field("o", "sput");
+    writeKey(w, key);
+    w.field("pt", (double) m.protectThreshold()).field("m", m.metadata()).field("sel", m.selector())
+        .field("x", m.explicit()).field("v", m.version()).endObject();
+  }
+
+  public static void writeServiceDel(JsonWriter w, ServiceKey key, long version) {
+    w.beginObject().field("o", "sdel");
+    writeKey(w, key);
+    w.field("v", version).endObject();
+  }
+
+  /** Writes a tombstone as a delete entry. */
+  public static void writeTombstone(JsonWriter w, String globalKey, long version) {
+    if (globalKey.startsWith("svc:")) {
+      ServiceKey k = parseServiceKey(globalKey.substring(4));
+      if (k != null) {
+        writeServiceDel(w, k, version);
+      }
+      return;
+    }
+    int hash = globalKey.indexOf('#', globalKey.indexOf("##") + 2);
+    ServiceKey k = parseServiceKey(globalKey.substring(0, hash));
+    String[] local = globalKey.substring(hash + 1).split("#", -1);
+    if (k == null || local.length != 3) {
+      return;
+    }
+    w.beginObject().field("o", "del");
+    writeKey(w, k);
+    w.field("c", local[2]).field("ip", local[0]).field("p", Integer.parseInt(local[1])).field("v", version).endObject();
+  }
+
+  /** Snapshot line of one registration. */
+  public static void writeRegistration(JsonWriter w, Registration r) {
+    writePut(w, r.instance());
+  }
+
+  private static void writeKey(JsonWriter w, ServiceKey k) {
+    w.field("ns", k.namespace()).field("g", k.group()).field("s", k.name());
+  }
+
+  private static ServiceKey parseServiceKey(String s) {
+    int ns = s.indexOf("##");
+    int g = s.indexOf("@@", ns + 2);
+    if (ns < 0 || g < 0) {
+      return null;
+    }
+    return new ServiceKey(s.substring(0, ns), s.substring(ns + 2, g), s.substring(g + 2));
+  }
+
+  /**
+   * Applies one entry to the store.
+   *
+   * @return the global key of the instance it concerned (null for service entries or rejects)
+   */
+  public static String apply(RegistryStore store, JsonNode n, Reason reason, Outcome out) {
+    return apply(store, n, reason, out, Ownerships.NONE);
+  }
+
+  public static String apply(RegistryStore store, JsonNode n, Reason reason, Outcome out, Ownerships owners) {
+    try {
+      String op = text(n, "o");
+      ServiceKey key = new ServiceKey(text(n, "ns"), text(n, "g"), text(n, "s"));
+      long version = n.path("v").asLong(-1);
+      if (version <= 0) {
+        throw new IllegalArgumentException("bad version");
+      }
+      switch (op) {
+        case "put" -> {
+          Instance i = new Instance(key, text(n, "c"), text(n, "ip"), port(n), weight(n),
+              n.path("h").asBoolean(true), n.path("e").asBoolean(true), true, metadata(n.get("m")), version);
+          boolean fromOwner = reason == Reason.REPAIR && owners.senderOwns(i.ip(), i.port());
+          count(store.applyRemote(i, reason, owners.ownedHere(i.ip(), i.port()), fromOwner) != null, out);
+          return i.globalKey();
+        }
+        case "del" -> {
+          String ip = text(n, "ip");
+          int port = port(n);
+          String localId = Instance.localId(ip, port, text(n, "c"));
+          count(store.applyRemoteDelete(key, localId, version, reason, owners.ownedHere(ip, port)) != null, out);
+          return key + "#" + localId;
+        }
+        case "sput" -> {
+          double pt = n.path("pt").asDouble(0);
+          String sel = n.path("sel").isTextual() ? n.get("sel").asText() : ServiceMeta.NO_SELECTOR;
+          ServiceMeta meta = new ServiceMeta((float) Math.max(0, Math.min(1, pt)), metadata(n.get("m")), sel,
+              n.path("x").asBoolean(false), version);
+          count(store.applyRemoteService(key, meta) != null, out);
+          return null;
+        }
+        case "sdel" -> {
+          count(store.applyRemoteServiceDelete(key, version) != null, out);
+          return null;
+        }
+        default -> throw new IllegalArgumentException("unknown op " + op);
+      }
+    } catch (RuntimeException e) {
+      out.rejected++;
+      return null;
+    }
+  }
+
+  private static void count(boolean changed, Outcome out) {
+    if (changed) {
+      out.applied++;
+    } else {
+      out.stale++;
+    }
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || !v.isTextual() || v.asText().isEmpty() || v.asText().length() > 1024) {
+      throw new IllegalArgumentException("bad field " + field);
+    }
+    return v.asText();
+  }
+
+  private static int port(JsonNode n) {
+    int p = n.path("p").asInt(-1);
+    if (p < 1 || p > 65535) {
+      throw new IllegalArgumentException("bad port");
+    }
+    return p;
+  }
+
+  private static double weight(JsonNode n) {
+    double w = n.path("w").asDouble(1.0);
+    if (!(w >= 0 && w <= 10_000)) {
+      throw new IllegalArgumentException("bad weight");
+    }
+    return w;
+  }
+
+  private static Map<String, String> metadata(JsonNode m) {
+    if (m == null || m.isNull()) {
+      return Map.of();
+    }
+    if (!m.isObject() || m.size() > 10_000) {
+      throw new IllegalArgumentException("bad metadata");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> it = m.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      out.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
+    }
+    return out;
+  }
+}

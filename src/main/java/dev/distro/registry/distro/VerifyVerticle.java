@@ -1,0 +1,158 @@
+package dev.distro.registry.distro;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.model.Instance;
+import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.Registration;
+import dev.distro.registry.store.ServiceEntry;
+import dev.distro.registry.support.JsonWriter;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * Anti-entropy. Every verify interval this node sends each live peer the {@link Digests} of the
+ * instances it owns: {@value Digests#BUCKETS} numbers, whatever the number of instances. The peer
+ * answers which buckets differ from its copies; this node then sends the full content of those
+ * buckets only (a repair), and the peer applies what is newer and drops what the owner no longer
+ * has. A verify received also tells the peer that this owner is alive, which keeps its replicas of
+ * this node's instances from being evicted. Old tombstones are pruned here too.
+ */
+public final class VerifyVerticle extends VerticleBase {
+
+  private static final Logger LOG = Logger.getLogger(VerifyVerticle.class.getName());
+  private static final ObjectMapper MAPPER = dev.distro.registry.support.Json.MAPPER;
+
+  private final NodeContext node;
+  private final Cluster cluster;
+  private PeerClient peers;
+  private long timer = -1;
+  private boolean running;
+
+  public VerifyVerticle(NodeContext node, Cluster cluster) {
+    this.node = node;
+    this.cluster = cluster;
+  }
+
+  @Override
+  public Future<?> start() {
+    peers = new PeerClient(vertx, cluster, node.config.clusterSecret, node.config.peerPort - node.config.port);
+    timer = vertx.setPeriodic(node.config.verifyIntervalMs, id -> round());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timer);
+    peers.close();
+    return Future.succeededFuture();
+  }
+
+  /** How long a tombstone is kept: long enough for any in-flight stale copy to arrive and lose. */
+  long tombstoneTtlMs() {
+    return Math.max(60_000, 6 * node.config.verifyIntervalMs);
+  }
+
+  /** One verify round to every live peer; skipped while the previous one is still running. */
+  public Future<Void> round() {
+    if (running || cluster.selfState() != Member.State.UP) {
+      return Future.succeededFuture();
+    }
+    running = true;
+    node.store.pruneTombstones(node.store.clock().millis() - tombstoneTtlMs());
+    return vertx.executeBlocking(() -> Digests.compute(node.store, this::ownedHere), false)
+        .compose(digests -> {
+          StringBuilder sb = new StringBuilder(Digests.BUCKETS * 21 + 64);
+          JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self()).name("buckets").beginArray();
+          for (long d : digests) {
+            w.value(d);
+          }
+          String body = w.endArray().endObject().toString();
+          List<Future<Void>> all = new ArrayList<>();
+          for (Member m : cluster.livePeers()) {
+            all.add(verify(m.address(), body));
+          }
+          return Future.join(all).<Void>mapEmpty().otherwiseEmpty();
+        })
+        .onComplete(ar -> {
+          running = false;
+          node.metrics.verifyRounds.increment();
+        });
+  }
+
+  private boolean ownedHere(Instance i) {
+    return cluster.isResponsible(i.ip(), i.port());
+  }
+
+  private Future<Void> verify(String peer, String body) {
+    node.metrics.verifyBytesSent.add(body.length());
+    return peers.peer(peer, HttpMethod.POST, "/distro/verify", Buffer.buffer(body), 5_000)
+        .compose(resp -> {
+          if (resp.statusCode() != 200) {
+            return Future.failedFuture("verify answered " + resp.statusCode());
+          }
+          JsonNode mismatched;
+          try {
+            mismatched = MAPPER.readTree(resp.body().getBytes()).get("mismatched");
+          } catch (Exception e) {
+            return Future.failedFuture(e);
+          }
+          Set<Integer> buckets = new HashSet<>();
+          if (mismatched != null && mismatched.isArray()) {
+            for (JsonNode b : mismatched) {
+              int i = b.asInt(-1);
+              if (i >= 0 && i < Digests.BUCKETS) {
+                buckets.add(i);
+              }
+            }
+          }
+          if (buckets.isEmpty()) {
+            return Future.succeededFuture();
+          }
+          node.metrics.mismatchedBuckets.add(buckets.size());
+          return repair(peer, buckets);
+        })
+        .recover(err -> {
+          LOG.fine("verify with " + peer + " failed: " + err.getMessage());
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Void> repair(String peer, Set<Integer> buckets) {
+    return vertx.executeBlocking(() -> {
+      long asOf = node.store.versions().next();
+      StringBuilder sb = new StringBuilder(64 * 1024);
+      JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self()).field("asOf", asOf)
+          .name("buckets").beginArray();
+      for (int b : buckets) {
+        w.value(b);
+      }
+      w.endArray().name("entries").beginArray();
+      for (ServiceEntry s : node.store.services()) {
+        for (Registration r : s.registrations()) {
+          Instance i = r.instance();
+          if (buckets.contains(Digests.bucketOf(i))) {
+            SyncCodec.writePut(w, i);
+          }
+        }
+      }
+      for (var t : node.store.tombstones().entrySet()) {
+        if (!t.getKey().startsWith("svc:") && buckets.contains(Digests.bucketOf(t.getKey()))) {
+          SyncCodec.writeTombstone(w, t.getKey(), t.getValue().version());
+        }
+      }
+      return w.endArray().endObject().toString();
+    }, false).compose(body -> peers.peer(peer, HttpMethod.POST, "/distro/repair", Buffer.buffer(body), 10_000))
+        .mapEmpty();
+  }
+}

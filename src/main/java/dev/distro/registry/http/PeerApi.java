@@ -1,0 +1,338 @@
+package dev.distro.registry.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.distro.Digests;
+import dev.distro.registry.distro.SyncCodec;
+import dev.distro.registry.model.Instance;
+import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.ChangeEvent.Reason;
+import dev.distro.registry.store.Registration;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.ServiceEntry;
+import dev.distro.registry.store.Versions;
+import dev.distro.registry.support.JsonWriter;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * The peer port: ping, sync, verify, repair and snapshot. Every request must carry the cluster
+ * secret ({@value PeerClient#SECRET_HEADER}); without it the answer is 401 whatever the path, and
+ * nothing is read or changed. Bodies are bounded; heavy work (digests, repairs) runs on a worker.
+ */
+final class PeerApi {
+
+  private static final Logger LOG = Logger.getLogger(PeerApi.class.getName());
+  static final int MAX_PEER_BODY = 64 * 1024 * 1024;
+  private static final int SNAPSHOT_CHUNK = 512;
+
+  private final NodeContext node;
+  private final Cluster cluster;
+  private final RegistryStore store;
+  private final byte[] secret;
+  private final Vertx vertx;
+
+  PeerApi(Vertx vertx, NodeContext node, Cluster cluster) {
+    this.vertx = vertx;
+    this.node = node;
+    this.cluster = cluster;
+    this.store = node.store;
+    this.secret = node.config.clusterSecret.getBytes(StandardCharsets.UTF_8);
+  }
+
+  void handle(HttpServerRequest req) {
+    String given = req.getHeader(PeerClient.SECRET_HEADER);
+    if (given == null || !MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8))) {
+      node.metrics.clientErrors.increment();
+      req.response().setStatusCode(401).putHeader(HttpHeaders.CONNECTION, "close")
+          .putHeader(HttpHeaders.CONTENT_TYPE, Call.JSON).end("{\"error\":\"unauthorized\"}");
+      return;
+    }
+    String route = req.method().name() + " " + req.path();
+    switch (route) {
+      case "GET /distro/ping" -> ping(req);
+      case "GET /distro/snapshot" -> snapshot(req);
+      case "POST /distro/sync" -> withBody(req, body -> sync(req, body));
+      case "POST /distro/verify" -> withBody(req, body -> verify(req, body));
+      case "POST /distro/repair" -> withBody(req, body -> repair(req, body));
+      default -> reply(req, 404, "{\"error\":\"no such peer api: " + route.replace("\"", "") + "\"}");
+    }
+  }
+
+  private void ping(HttpServerRequest req) {
+    JsonWriter w = new JsonWriter().beginObject().field("address", cluster.self())
+        .field("state", node.shuttingDown() ? "DOWN" : cluster.selfState().name())
+        .field("revision", store.revision()).endObject();
+    reply(req, 200, w.toString());
+  }
+
+  private void sync(HttpServerRequest req, JsonNode body) {
+    JsonNode entries = body.get("entries");
+    if (entries == null || !entries.isArray()) {
+      reply(req, 400, "{\"error\":\"entries missing\"}");
+      return;
+    }
+    SyncCodec.Outcome out = new SyncCodec.Outcome();
+    SyncCodec.Ownerships owners = ownerships(body.path("from").asText(""));
+    for (JsonNode e : entries) {
+      SyncCodec.apply(store, e, Reason.SYNC, out, owners);
+    }
+    node.metrics.syncEntriesReceived.add(entries.size());
+    reply(req, 200, "{\"applied\":" + out.applied + ",\"stale\":" + out.stale + ",\"rejected\":" + out.rejected + "}");
+  }
+
+  /** Compares the owner's bucket digests with this node's copies of its entries; answers the buckets that differ. */
+  private void verify(HttpServerRequest req, JsonNode body) {
+    String from = body.path("from").asText("");
+    JsonNode buckets = body.get("buckets");
+    if (!isMember(from) || buckets == null || !buckets.isArray() || buckets.size() != Digests.BUCKETS) {
+      reply(req, 400, "{\"error\":\"bad verify request\"}");
+      return;
+    }
+    long[] theirs = new long[Digests.BUCKETS];
+    for (int i = 0; i < theirs.length; i++) {
+      theirs[i] = buckets.get(i).asLong();
+    }
+    cluster.verifiedBy(from, store.clock().millis());
+    vertx.executeBlocking(() -> Digests.compute(store, i -> from.equals(cluster.ownerOf(i.ip(), i.port()))), false)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            reply(req, 500, "{\"error\":\"digest failed\"}");
+            return;
+          }
+          long[] mine = ar.result();
+          JsonWriter w = new JsonWriter().beginObject().name("mismatched").beginArray();
+          for (int i = 0; i < mine.length; i++) {
+            if (mine[i] != theirs[i]) {
+              w.value(i);
+            }
+          }
+          reply(req, 200, w.endArray().endObject().toString());
+        });
+  }
+
+  /**
+   * How old a copy must be before a repair may drop it for being absent from the owner: a younger
+   * one may still be on its way to the owner (a sync in flight or being retried).
+   */
+  private long repairGraceMs() {
+    return Math.max(2_000, 2 * node.config.verifyIntervalMs);
+  }
+
+  /**
+   * The owner's full content of some buckets (every instance it holds there and the deletes it
+   * remembers): apply what is newer, and drop this node's copies of the owner's entries in those
+   * buckets that the owner does not hold, once they are older than {@link #repairGraceMs()}.
+   */
+  private void repair(HttpServerRequest req, JsonNode body) {
+    String from = body.path("from").asText("");
+    long asOf = body.path("asOf").asLong(0);
+    JsonNode buckets = body.get("buckets");
+    JsonNode entries = body.get("entries");
+    if (!isMember(from) || asOf <= 0 || buckets == null || !buckets.isArray() || entries == null
+        || !entries.isArray()) {
+      reply(req, 400, "{\"error\":\"bad repair request\"}");
+      return;
+    }
+    vertx.executeBlocking(() -> {
+      Set<Integer> targeted = new HashSet<>();
+      for (JsonNode b : buckets) {
+        targeted.add(b.asInt(-1));
+      }
+      SyncCodec.Outcome out = new SyncCodec.Outcome();
+      Set<String> listed = new HashSet<>();
+      for (JsonNode e : entries) {
+        String key = SyncCodec.apply(store, e, Reason.REPAIR, out, ownerships(from));
+        if (key != null) {
+          listed.add(key);
+        }
+      }
+      int removed = 0;
+      long settled = Versions.versionAt(Versions.millisOf(asOf) - repairGraceMs());
+      for (ServiceEntry s : store.services()) {
+        for (Registration r : s.registrations()) {
+          Instance i = r.instance();
+          if (targeted.contains(Digests.bucketOf(i)) && !listed.contains(i.globalKey())
+              && from.equals(cluster.ownerOf(i.ip(), i.port())) && store.removeStale(r, settled) != null) {
+            removed++;
+          }
+        }
+      }
+      node.metrics.repairs.increment();
+      if (out.applied + removed > 0) {
+        LOG.info("repair from " + from + ": " + buckets.size() + " buckets, " + out.applied + " applied, "
+            + removed + " removed");
+      }
+      return "{\"applied\":" + out.applied + ",\"removed\":" + removed + "}";
+    }, false).onComplete(ar -> reply(req, ar.succeeded() ? 200 : 500,
+        ar.succeeded() ? ar.result() : "{\"error\":\"repair failed\"}"));
+  }
+
+  /**
+   * The full registry as newline-delimited entries (services, instances, remembered deletes),
+   * streamed with backpressure: never one buffer holding everything.
+   */
+  private void snapshot(HttpServerRequest req) {
+    if (cluster.selfState() != Member.State.UP || node.shuttingDown()) {
+      reply(req, 503, "{\"error\":\"not serving snapshots while " + cluster.selfState() + "\"}");
+      return;
+    }
+    HttpServerResponse resp = req.response();
+    resp.setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "application/x-ndjson");
+    List<Iterator<?>> sources = new ArrayList<>();
+    sources.add(store.services().iterator());
+    sources.add(store.tombstones().entrySet().iterator());
+    Context ctx = vertx.getOrCreateContext();
+    new Object() {
+      Iterator<Registration> regs = null;
+      int source = 0;
+
+      void pump() {
+        StringBuilder sb = new StringBuilder(64 * 1024);
+        int n = 0;
+        while (n < SNAPSHOT_CHUNK) {
+          if (regs != null && regs.hasNext()) {
+            SyncCodec.writeRegistration(new JsonWriter(sb), regs.next());
+            sb.append('\n');
+            n++;
+            continue;
+          }
+          regs = null;
+          if (source >= sources.size()) {
+            break;
+          }
+          Iterator<?> it = sources.get(source);
+          if (!it.hasNext()) {
+            source++;
+            continue;
+          }
+          Object o = it.next();
+          if (o instanceof ServiceEntry s) {
+            if (s.meta().explicit() || s.meta().version() > 0) {
+              SyncCodec.writeService(new JsonWriter(sb), s.key(), s.meta());
+              sb.append('\n');
+              n++;
+            }
+            regs = s.registrations().iterator();
+          } else if (o instanceof Map.Entry<?, ?> e && e.getValue() instanceof RegistryStore.Tombstone t) {
+            SyncCodec.writeTombstone(new JsonWriter(sb), (String) e.getKey(), t.version());
+            sb.append('\n');
+            n++;
+          }
+        }
+        boolean done = source >= sources.size() && regs == null;
+        if (sb.length() > 0) {
+          resp.write(sb.toString());
+        }
+        if (done) {
+          resp.end();
+        } else if (resp.writeQueueFull()) {
+          resp.drainHandler(v -> pump());
+        } else {
+          ctx.runOnContext(v -> pump());
+        }
+      }
+    }.pump();
+  }
+
+  private SyncCodec.Ownerships ownerships(String from) {
+    return new SyncCodec.Ownerships() {
+      @Override
+      public boolean ownedHere(String ip, int port) {
+        return cluster.isResponsible(ip, port);
+      }
+
+      @Override
+      public boolean senderOwns(String ip, int port) {
+        return from.equals(cluster.ownerOf(ip, port));
+      }
+    };
+  }
+
+  private boolean isMember(String address) {
+    for (Member m : cluster.members()) {
+      if (m.address().equals(address) && !m.self()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Reads a JSON body of at most {@link #MAX_PEER_BODY} bytes, then runs {@code then}. */
+  private void withBody(HttpServerRequest req, java.util.function.Consumer<JsonNode> then) {
+    readBody(req, MAX_PEER_BODY).onComplete(ar -> {
+      if (ar.failed()) {
+        reply(req, 413, "{\"error\":\"" + ar.cause().getMessage().replace("\"", "'") + "\"}");
+        return;
+      }
+      JsonNode body;
+      try {
+        body = Params.MAPPER.readTree(ar.result().getBytes());
+      } catch (Exception e) {
+        reply(req, 400, "{\"error\":\"malformed JSON\"}");
+        return;
+      }
+      if (body == null || !body.isObject()) {
+        reply(req, 400, "{\"error\":\"expected a JSON object\"}");
+        return;
+      }
+      try {
+        then.accept(body);
+      } catch (RuntimeException e) {
+        LOG.warning("peer request " + req.path() + " failed: " + e);
+        reply(req, 500, "{\"error\":\"internal error\"}");
+      }
+    });
+  }
+
+  static Future<Buffer> readBody(HttpServerRequest req, int max) {
+    String len = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (len != null) {
+      try {
+        if (Long.parseLong(len.trim()) > max) {
+          return Future.failedFuture("body over " + max + " bytes");
+        }
+      } catch (NumberFormatException e) {
+        return Future.failedFuture("bad content-length");
+      }
+    }
+    Promise<Buffer> p = Promise.promise();
+    Buffer acc = Buffer.buffer();
+    req.handler(chunk -> {
+      if (acc.length() + chunk.length() > max) {
+        req.handler(null);
+        p.tryFail("body over " + max + " bytes");
+        req.connection().close();
+        return;
+      }
+      acc.appendBuffer(chunk);
+    });
+    req.exceptionHandler(p::tryFail);
+    req.endHandler(v -> p.tryComplete(acc));
+    return p.future();
+  }
+
+  private static void reply(HttpServerRequest req, int status, String json) {
+    HttpServerResponse resp = req.response();
+    if (!resp.ended() && !resp.closed()) {
+      resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, Call.JSON).end(json);
+    }
+  }
+}

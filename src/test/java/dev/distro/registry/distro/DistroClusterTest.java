@@ -1,0 +1,347 @@
+package dev.distro.registry.distro;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.distro.registry.cluster.Member;
+import dev.distro.registry.node.Node;
+import dev.distro.registry.store.ChangeEvent;
+import dev.distro.registry.testing.Api;
+import dev.distro.registry.testing.Poll;
+import dev.distro.registry.testing.TestCluster;
+import dev.distro.registry.testing.Wait;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Real in-JVM clusters: every node its own Vert.x, real HTTP between them on loopback. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DistroClusterTest {
+
+  static final String I = "/nacos/v1/ns/instance";
+  final Random random = new Random(42);
+  TestCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  String any() {
+    List<String> r = cluster.running();
+    return r.get(random.nextInt(r.size()));
+  }
+
+  Set<String> hosts(String node, String service) {
+    JsonArray hosts = cluster.api(node).list(service).getJsonArray("hosts");
+    Set<String> out = new TreeSet<>();
+    for (Object o : hosts) {
+      JsonObject h = (JsonObject) o;
+      out.add(h.getString("ip") + ":" + h.getInteger("port") + (h.getBoolean("healthy") ? "" : "(unhealthy)"));
+    }
+    return out;
+  }
+
+  void awaitEverywhere(String service, Set<String> expected, Duration within) {
+    for (String n : cluster.running()) {
+      Set<String>[] last = new Set[1];
+      try {
+        Poll.until(within, service + " on " + n, () -> (last[0] = hosts(n, service)).equals(expected));
+      } catch (AssertionError e) {
+        Set<String> missing = new TreeSet<>(expected);
+        missing.removeAll(last[0]);
+        Set<String> extra = new TreeSet<>(last[0]);
+        extra.removeAll(expected);
+        throw new AssertionError(e.getMessage() + ": missing " + missing + ", extra " + extra);
+      }
+    }
+  }
+
+  static String ip(int i) {
+    return "10.8." + (i / 250) + "." + (i % 250 + 1);
+  }
+
+  @ParameterizedTest(name = "{0} nodes")
+  @ValueSource(ints = {3, 5})
+  void writesThroughRandomNodes_visibleOnEveryNode(int size) {
+    cluster = TestCluster.started(size, Map.of());
+    Set<String> expected = new TreeSet<>();
+    for (int i = 0; i < 60; i++) {
+      HttpResponse<Buffer> r = cluster.api(any()).post(I, "serviceName", "orders", "ip", ip(i), "port", "8080");
+      assertEquals("ok", r.bodyAsString());
+      expected.add(ip(i) + ":8080");
+    }
+    awaitEverywhere("orders", expected, Duration.ofSeconds(5));
+    for (int i = 0; i < 20; i++) {
+      cluster.api(any()).delete(I, "serviceName", "orders", "ip", ip(i), "port", "8080");
+      expected.remove(ip(i) + ":8080");
+    }
+    awaitEverywhere("orders", expected, Duration.ofSeconds(5));
+  }
+
+  @Test
+  void writeForAnotherOwner_isForwardedAndAppliedOnTheOwner() {
+    cluster = TestCluster.started(3, Map.of());
+    String a = cluster.address(0);
+    Map<String, List<ChangeEvent>> events = new java.util.HashMap<>();
+    for (String n : cluster.running()) {
+      List<ChangeEvent> list = new CopyOnWriteArrayList<>();
+      events.put(n, list);
+      cluster.node(n).context().store.addListener(list::add);
+    }
+    int i = 0;
+    while (a.equals(cluster.node(a).context().cluster.ownerOf(ip(i), 80))) {
+      i++;
+    }
+    String owner = cluster.node(a).context().cluster.ownerOf(ip(i), 80);
+    assertEquals("ok", cluster.api(a).post(I, "serviceName", "fwd", "ip", ip(i), "port", "80").bodyAsString());
+    assertEquals(1, cluster.node(a).context().metrics.forwards.sum());
+    assertTrue(events.get(owner).stream().anyMatch(e -> e.reason() == ChangeEvent.Reason.REGISTER),
+        "the owner applied the client's write");
+    awaitEverywhere("fwd", Set.of(ip(i) + ":80"), Duration.ofSeconds(5));
+    assertTrue(events.get(a).stream().allMatch(e -> e.reason() == ChangeEvent.Reason.SYNC),
+        "the receiving node only got the owner's sync");
+
+    String beat = cluster.api(a).put(I + "/beat", "serviceName", "fwd", "ip", ip(i), "port", "80").bodyAsString();
+    assertEquals(10200, new JsonObject(beat).getInteger("code"));
+    assertEquals(2, cluster.node(a).context().metrics.forwards.sum(), "beats are forwarded too");
+    cluster.api(a).get(I + "/list", "serviceName", "fwd");
+    assertEquals(2, cluster.node(a).context().metrics.forwards.sum(), "reads are never forwarded");
+  }
+
+  @Test
+  void manyWritesInOneWindow_fewPeerRequests() {
+    cluster = TestCluster.started(3, Map.of("batch-window-ms", "300", "verify-interval-ms", "60000"));
+    String a = cluster.address(0);
+    Node node = cluster.node(a);
+    long before = node.context().metrics.syncBatchesSent.sum();
+    WebClient client = WebClient.create(node.vertx());
+    List<io.vertx.core.Future<?>> all = new ArrayList<>();
+    Set<String> expected = new TreeSet<>();
+    for (int i = 0; i < 400; i++) {
+      expected.add(ip(i) + ":9000");
+      all.add(client.post(Integer.parseInt(a.substring(a.indexOf(':') + 1)), "127.0.0.1",
+              I + "?serviceName=batch&ip=" + ip(i) + "&port=9000")
+          .putHeader("X-Distro-Forwarded", "test").send());
+    }
+    Wait.on(io.vertx.core.Future.all(all), 30);
+    awaitEverywhere("batch", expected, Duration.ofSeconds(10));
+    long batches = node.context().metrics.syncBatchesSent.sum() - before;
+    assertEquals(800, node.context().metrics.syncEntriesSent.sum(), "400 changes to each of 2 peers");
+    assertTrue(batches <= 12, "400 writes to 2 peers in " + batches + " requests");
+    client.close();
+  }
+
+  @Test
+  void syncRetries_afterAPeerComesBack() {
+    cluster = TestCluster.started(3, Map.of("verify-interval-ms", "60000"));
+    String a = cluster.address(0);
+    String b = cluster.address(1);
+    cluster.faults.cut(a, b);
+    cluster.api(a).post(I, "serviceName", "retry", "ip", "10.9.0.1", "port", "1", "ephemeral", "true");
+    Registered owner = localOwner(a, "10.9.0.1");
+    Poll.until(Duration.ofSeconds(5), "a sync attempt failed",
+        () -> cluster.node(owner.node).context().metrics.syncFailures.sum() > 0 || !owner.node.equals(a));
+    cluster.faults.healAll();
+    awaitEverywhere("retry", Set.of("10.9.0.1:1"), Duration.ofSeconds(10));
+  }
+
+  /** Where an instance landed: we register through its owner when the test needs a known writer. */
+  record Registered(String node) { }
+
+  Registered localOwner(String via, String ip) {
+    return new Registered(cluster.node(via).context().cluster.ownerOf(ip, 1));
+  }
+
+  @Test
+  void lostDelete_doesNotResurrect() {
+    cluster = TestCluster.started(3, Map.of());
+    String a = cluster.address(0);
+    String b = cluster.address(1);
+    int i = 0;
+    while (!a.equals(cluster.node(a).context().cluster.ownerOf(ip(i), 7))) {
+      i++;
+    }
+    String ip = ip(i);
+    cluster.api(a).post(I, "serviceName", "zombie", "ip", ip, "port", "7");
+    awaitEverywhere("zombie", Set.of(ip + ":7"), Duration.ofSeconds(5));
+    cluster.faults.cut(a, b);
+    cluster.api(a).delete(I, "serviceName", "zombie", "ip", ip, "port", "7");
+    Poll.until(Duration.ofSeconds(5), "deleted on the owner and the reachable peer",
+        () -> hosts(a, "zombie").isEmpty() && hosts(cluster.address(2), "zombie").isEmpty());
+    assertEquals(Set.of(ip + ":7"), hosts(b, "zombie"), "b missed the delete");
+    cluster.faults.healAll();
+    awaitEverywhere("zombie", Set.of(), Duration.ofSeconds(10));
+    long rounds = cluster.node(a).context().metrics.verifyRounds.sum();
+    Poll.holdsFor(Duration.ofMillis(1500), () -> {
+      for (String n : cluster.running()) {
+        if (!hosts(n, "zombie").isEmpty()) {
+          return "resurrected on " + n;
+        }
+      }
+      return null;
+    });
+    assertTrue(cluster.node(a).context().metrics.verifyRounds.sum() > rounds, "verify rounds ran meanwhile");
+  }
+
+  @Test
+  void joiningNode_loadsSnapshot_andConverges() {
+    cluster = new TestCluster(3, Map.of());
+    cluster.start(cluster.address(0));
+    cluster.start(cluster.address(1));
+    cluster.awaitRing();
+    Set<String> expected = new TreeSet<>();
+    for (int i = 0; i < 200; i++) {
+      cluster.api(any()).post(I, "serviceName", "snap", "ip", ip(i), "port", "80");
+      expected.add(ip(i) + ":80");
+    }
+    cluster.api(any()).post("/nacos/v1/ns/service", "serviceName", "explicit", "protectThreshold", "0.3");
+    awaitEverywhere("snap", expected, Duration.ofSeconds(5));
+    String c = cluster.address(2);
+    Node node = cluster.start(c);
+    cluster.awaitRing();
+    assertEquals(1, node.context().metrics.snapshotLoads.sum());
+    assertTrue(node.context().store.instanceCount() >= 200, "loaded before ready: " + node.context().store.instanceCount());
+    assertEquals(expected, hosts(c, "snap"));
+    assertEquals(0.3, cluster.api(c).json(HttpMethod.GET, "/nacos/v1/ns/service", "serviceName", "explicit")
+        .getDouble("protectThreshold"), 1e-6);
+    Poll.until(Duration.ofSeconds(5), "the others see c UP", () -> cluster.node(cluster.address(0)).context().cluster
+        .members().stream().anyMatch(m -> m.address().equals(c) && m.state() == Member.State.UP));
+  }
+
+  @Test
+  void stoppingANode_movesOwnership_beatingInstancesSurvive() {
+    cluster = TestCluster.started(3, Map.of());
+    String meta = "{\"preserved.heart.beat.timeout\":\"1500\",\"preserved.ip.delete.timeout\":\"3000\"}";
+    Set<String> expected = new TreeSet<>();
+    for (int i = 0; i < 30; i++) {
+      cluster.api(any()).post(I, "serviceName", "live", "ip", ip(i), "port", "80", "metadata", meta);
+      expected.add(ip(i) + ":80");
+    }
+    awaitEverywhere("live", expected, Duration.ofSeconds(5));
+    String victim = cluster.address(2);
+    try (Beater beater = new Beater("live", 30, 300)) {
+      cluster.kill(victim);
+      Poll.holdsFor(Duration.ofSeconds(6), () -> {
+        for (String n : cluster.running()) {
+          Set<String> h = hosts(n, "live");
+          if (!h.equals(expected)) {
+            return "on " + n + ": " + h;
+          }
+        }
+        return null;
+      });
+    }
+  }
+
+  @Test
+  void partitionedNode_healsWithNothingLost() {
+    cluster = TestCluster.started(3, Map.of());
+    String meta = "{\"preserved.heart.beat.timeout\":\"1500\",\"preserved.ip.delete.timeout\":\"3000\"}";
+    Set<String> expected = new TreeSet<>();
+    for (int i = 0; i < 30; i++) {
+      cluster.api(any()).post(I, "serviceName", "part", "ip", ip(i), "port", "80", "metadata", meta);
+      expected.add(ip(i) + ":80");
+    }
+    awaitEverywhere("part", expected, Duration.ofSeconds(5));
+    String c = cluster.address(2);
+    try (Beater beater = new Beater("part", 30, 300, cluster.address(0), cluster.address(1))) {
+      cluster.faults.isolate(c, cluster.addresses());
+      Poll.holdsFor(Duration.ofSeconds(4), () -> {
+        for (String n : List.of(cluster.address(0), cluster.address(1))) {
+          if (!hosts(n, "part").equals(expected)) {
+            return "majority side lost instances on " + n + ": " + hosts(n, "part");
+          }
+        }
+        return null;
+      });
+      cluster.api(cluster.address(0)).post(I, "serviceName", "part", "ip", "10.99.0.1", "port", "80", "metadata", meta);
+      cluster.faults.healAll();
+      awaitEverywhere("part", withNew(expected), Duration.ofSeconds(10));
+    }
+  }
+
+  static Set<String> withNew(Set<String> s) {
+    Set<String> out = new TreeSet<>(s);
+    out.add("10.99.0.1:80");
+    return out;
+  }
+
+  @Test
+  void peerApi_requiresTheSecret_andChangesNothingWithout() {
+    cluster = TestCluster.started(3, Map.of());
+    String a = cluster.address(0);
+    Node node = cluster.node(a);
+    int peerPort = node.context().config.peerPort;
+    long revision = node.context().store.revision();
+    WebClient client = WebClient.create(node.vertx());
+    String entry = "{\"from\":\"" + cluster.address(1) + "\",\"entries\":[{\"o\":\"put\",\"ns\":\"public\","
+        + "\"g\":\"DEFAULT_GROUP\",\"s\":\"evil\",\"c\":\"DEFAULT\",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":99999999999999}]}";
+    for (String secret : new String[] {null, "wrong-secret-0123456789", ""}) {
+      for (String path : new String[] {"/distro/sync", "/distro/repair", "/distro/verify", "/anything"}) {
+        var req = client.post(peerPort, "127.0.0.1", path).putHeader("User-Agent", "Nacos-Server:2.5.1");
+        if (secret != null) {
+          req.putHeader("X-Distro-Secret", secret);
+        }
+        HttpResponse<Buffer> r = Wait.on(req.sendBuffer(Buffer.buffer(entry)));
+        assertEquals(401, r.statusCode(), path + " with secret " + secret);
+      }
+      HttpResponse<Buffer> snap = Wait.on(client.get(peerPort, "127.0.0.1", "/distro/snapshot").send());
+      assertEquals(401, snap.statusCode());
+    }
+    assertEquals(revision, node.context().store.revision());
+    assertEquals(0, cluster.api(a).list("evil").getJsonArray("hosts").size());
+    client.close();
+  }
+
+  /** Heartbeats for {@code count} instances every {@code periodMs}, through random nodes of a set. */
+  final class Beater implements AutoCloseable {
+    private final Vertx vertx = Vertx.vertx();
+    private final WebClient client = WebClient.create(vertx);
+    private final long timer;
+
+    Beater(String service, int count, long periodMs, String... via) {
+      List<String> targets = via.length > 0 ? List.of(via) : null;
+      timer = vertx.setPeriodic(periodMs, id -> {
+        List<String> live = targets != null ? targets : cluster.running();
+        for (int i = 0; i < count; i++) {
+          String n = live.get(random.nextInt(live.size()));
+          int port = Integer.parseInt(n.substring(n.indexOf(':') + 1));
+          client.put(port, "127.0.0.1", I + "/beat?serviceName=" + service + "&ip=" + ip(i) + "&port=80").send();
+        }
+      });
+    }
+
+    @Override
+    public void close() {
+      vertx.cancelTimer(timer);
+      client.close();
+      Wait.on(vertx.close());
+    }
+  }
+
+  static Set<String> ipSet(Set<String> hosts) {
+    return hosts.stream().map(h -> h.replace("(unhealthy)", "")).collect(Collectors.toCollection(TreeSet::new));
+  }
+}

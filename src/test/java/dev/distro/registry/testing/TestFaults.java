@@ -1,0 +1,34 @@
+package dev.distro.registry.testing;
+
+import dev.distro.registry.cluster.FaultPlan;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A fault plan tests edit while nodes run: cut links one way or both, then heal. */
+public final class TestFaults implements FaultPlan {
+
+  private final Set<String> cut = ConcurrentHashMap.newKeySet();
+
+  @Override
+  public boolean drops(String from, String to) {
+    return cut.contains(from + ">" + to);
+  }
+
+  public void cut(String from, String to) {
+    cut.add(from + ">" + to);
+  }
+
+  /** Cuts every link between {@code node} and the others, both directions. */
+  public void isolate(String node, Iterable<String> others) {
+    for (String o : others) {
+      if (!o.equals(node)) {
+        cut(node, o);
+        cut(o, node);
+      }
+    }
+  }
+
+  public void healAll() {
+    cut.clear();
+  }
+}
