@@ -80,7 +80,8 @@ public final class NodeConfig {
     def("members", null, "comma-separated host:port list; implies lookup=static");
     def("address-server", null, "URL returning the member list, one host:port per line; implies lookup=address-server");
     def("dns-name", null, "DNS name whose A/AAAA records are the members; implies lookup=dns");
-    def("dns-server", null, "host:port of the DNS server for lookup=dns (default: the system's first nameserver)");
+    def("dns-server", null, "host[:port] (IP literal, port 53 by default) of the DNS server for lookup=dns"
+        + " (default: the system's first nameserver)");
     def("cluster-secret", null, "shared secret for the peer API (required outside standalone, >= 16 bytes)");
     def("lookup-interval-ms", String.valueOf(DEFAULT_LOOKUP_INTERVAL_MS), "how often the member list is re-read");
     def("batch-window-ms", String.valueOf(DEFAULT_BATCH_WINDOW_MS), "sync batch window");
@@ -146,7 +147,7 @@ public final class NodeConfig {
     members = v.get("members") == null ? List.of() : parseMembers(v.get("members"));
     addressServer = v.get("address-server");
     dnsName = v.get("dns-name");
-    dnsServer = v.get("dns-server") == null ? null : normalizeMember(v.get("dns-server"), "dns-server");
+    dnsServer = v.get("dns-server") == null ? null : withDefaultPort(v.get("dns-server"), 53, "dns-server");
     lookup = v.get("lookup") != null ? Lookup.parse(v.get("lookup")) : derivedLookup();
     clusterSecret = v.get("cluster-secret");
     lookupIntervalMs = longIn(v, "lookup-interval-ms", 100, 3_600_000);
@@ -384,6 +385,17 @@ public final class NodeConfig {
       throw new ConfigException("bad member '" + entry + "' in " + source);
     }
     return hostPort(host, port);
+  }
+
+  /** {@code host[:port]} with a default port other than the client port's. */
+  static String withDefaultPort(String entry, int dflt, String source) throws ConfigException {
+    boolean hasPort = entry.startsWith("[") ? entry.contains("]:") : entry.indexOf(':') >= 0
+        && entry.indexOf(':') == entry.lastIndexOf(':');
+    if (hasPort) {
+      return normalizeMember(entry, source);
+    }
+    String host = entry.startsWith("[") ? entry : entry.indexOf(':') >= 0 ? "[" + entry + "]" : entry;
+    return normalizeMember(host + ":" + dflt, source);
   }
 
   private static int memberPort(String s, String entry, String source) throws ConfigException {

@@ -42,6 +42,7 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   private long timerId = -1;
   private volatile long judged;
   private boolean canExpire = true;
+  private boolean firstSweep = true;
   private boolean continuationPending;
 
   public HealthVerticle(RegistryStore store, Switches switches, Ownership ownership, long sweepIntervalMs,
@@ -108,7 +109,9 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   void sweep() {
     long now = store.clock().millis();
     boolean quorum = ownership.canExpire();
-    if (quorum && !canExpire) {
+    if (firstSweep) {
+      firstSweep = false;
+    } else if (quorum && !canExpire) {
       renewOwned("in contact with most members again");
     } else if (!quorum && canExpire) {
       LOG.warning("cut off from most members: expiry of instances suspended");

@@ -85,6 +85,11 @@ class NodeConfigTest {
     NodeConfig d = NodeConfig.load(new String[] {"--dns-name=registry-headless.default.svc.cluster.local"},
         Map.of("DISTRO_CLUSTER_SECRET", "0123456789abcdef"));
     assertEquals(NodeConfig.Lookup.DNS, d.lookup);
+    assertEquals(null, d.dnsServer);
+    assertEquals("10.96.0.10:53", NodeConfig.load(new String[] {"--dns-name=x.svc", "--dns-server=10.96.0.10",
+        "--cluster-secret=0123456789abcdef"}, Map.of()).dnsServer);
+    assertEquals("127.0.0.1:5353", NodeConfig.load(new String[] {"--dns-name=x.svc", "--dns-server=127.0.0.1:5353",
+        "--cluster-secret=0123456789abcdef"}, Map.of()).dnsServer);
     assertTrue(d.toString().contains("secret=set") && !d.toString().contains("0123456789abcdef"),
         "the secret never appears in logs");
   }
