@@ -72,7 +72,7 @@ public final class NodeConfig {
     def("config", null, "path of an optional properties file with any of these settings");
     def("host", null, "address this node advertises to peers and clients (default: first non-loopback IPv4)");
     def("bind", DEFAULT_BIND, "address both ports bind to");
-    def("port", String.valueOf(DEFAULT_PORT), "client port (Nacos API, watch, health, metrics)");
+    def("port", String.valueOf(DEFAULT_PORT), "client port (Nacos API, operator endpoints, health probes)");
     def("peer-port", null, "peer port (sync, verify, snapshot, ping); default: port + 1001");
     def("lookup", null, "member lookup: standalone, static, file, address-server, dns (default: derived"
         + " from the options below, else standalone)");
