@@ -67,19 +67,15 @@ public final class AddressServerMemberLookup implements MemberLookup, AutoClosea
 
   @Override
   public Future<List<String>> lookup() {
-    Future<List<String>> f;
-    synchronized (this) {
-      if (inFlight != null) {
-        return inFlight;
-      }
-      f = fetch();
-      inFlight = f;
+    // Called only on the lookup verticle's event loop: an answer still pending is shared, not repeated.
+    if (inFlight != null) {
+      return inFlight;
     }
+    Future<List<String>> f = fetch();
+    inFlight = f;
     f.onComplete(ar -> {
-      synchronized (this) {
-        if (inFlight == f) {
-          inFlight = null;
-        }
+      if (inFlight == f) {
+        inFlight = null;
       }
     });
     return f;

@@ -77,19 +77,15 @@ public final class DnsMemberLookup implements MemberLookup, AutoCloseable {
 
   @Override
   public Future<List<String>> lookup() {
-    Future<List<String>> f;
-    synchronized (this) {
-      if (inFlight != null) {
-        return inFlight;
-      }
-      f = resolve();
-      inFlight = f;
+    // Called only on the lookup verticle's event loop: an answer still pending is shared, not repeated.
+    if (inFlight != null) {
+      return inFlight;
     }
+    Future<List<String>> f = resolve();
+    inFlight = f;
     f.onComplete(ar -> {
-      synchronized (this) {
-        if (inFlight == f) {
-          inFlight = null;
-        }
+      if (inFlight == f) {
+        inFlight = null;
       }
     });
     return f;
