@@ -98,6 +98,7 @@ public final class NodeConfig {
     def("max-service-name-length", String.valueOf(DEFAULT_MAX_SERVICE_NAME_LENGTH), "longest service name");
     def("max-metadata-bytes", String.valueOf(DEFAULT_MAX_METADATA_BYTES), "largest metadata (encoded) per instance or service");
     def("max-metadata-entries", String.valueOf(DEFAULT_MAX_METADATA_ENTRIES), "most metadata keys per instance or service");
+    def("watch-log-size", "100000", "changes kept for watch resumes (older resume points get a reset and a snapshot)");
     def("shutdown-grace-ms", String.valueOf(DEFAULT_SHUTDOWN_GRACE_MS), "longest graceful shutdown on SIGTERM");
   }
 
@@ -132,6 +133,7 @@ public final class NodeConfig {
   public final int maxMetadataBytes;
   public final int maxMetadataEntries;
   public final long shutdownGraceMs;
+  public final int watchLogSize;
 
   private NodeConfig(Map<String, String> v) throws ConfigException {
     int cpus = Runtime.getRuntime().availableProcessors();
@@ -167,6 +169,7 @@ public final class NodeConfig {
     maxMetadataBytes = intIn(v, "max-metadata-bytes", 64, 1024 * 1024);
     maxMetadataEntries = intIn(v, "max-metadata-entries", 1, 10_000);
     shutdownGraceMs = longIn(v, "shutdown-grace-ms", 0, 600_000);
+    watchLogSize = intIn(v, "watch-log-size", 16, 10_000_000);
     validateMode();
   }
 

@@ -4,6 +4,8 @@ import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Future;
 import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.watch.WatchHub;
+import dev.distro.registry.watch.WatchLoop;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VerticleBase;
@@ -31,6 +33,7 @@ import java.util.logging.Logger;
 public final class HttpVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger(HttpVerticle.class.getName());
+  public static final String WATCH_PATH = "/nacos/v1/ns/watch";
 
   /** How a route is gated by the server status (Nacos's TrafficReviseFilter). */
   private enum Kind { READ, WRITE, OPS }
@@ -46,6 +49,7 @@ public final class HttpVerticle extends VerticleBase {
   private HttpServer server;
   private HttpServer peerServer;
   private PeerClient peers;
+  private WatchLoop watchLoop;
 
   public HttpVerticle(NodeContext node) {
     this.node = node;
@@ -98,7 +102,18 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    server = vertx.createHttpServer(serverOptions(node, node.config.port));
+    server = vertx.createHttpServer(serverOptions(node, node.config.port)
+        .setMaxWebSocketFrameSize(WatchHub.Limits.DEFAULT.maxFrameBytes())
+        .setMaxWebSocketMessageSize(WatchHub.Limits.DEFAULT.maxFrameBytes()));
+    watchLoop = node.watch.loop(context);
+    server.webSocketHandshakeHandler(hs -> {
+      if (WATCH_PATH.equals(hs.path())) {
+        hs.accept();
+      } else {
+        hs.reject(404);
+      }
+    });
+    server.webSocketHandler(watchLoop::accept);
     server.requestHandler(this::handle);
     server.invalidRequestHandler(req -> {
       HttpServerResponse resp = req.response();
@@ -121,6 +136,9 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (watchLoop != null) {
+      watchLoop.goAway();
+    }
     Future<Void> client = server == null ? Future.succeededFuture() : server.shutdown(Duration.ofSeconds(5));
     return client.compose(v -> peerServer == null ? Future.succeededFuture() : peerServer.shutdown(Duration.ofSeconds(2)))
         .eventually(() -> {

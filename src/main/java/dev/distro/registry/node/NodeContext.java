@@ -7,6 +7,8 @@ import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
 import dev.distro.registry.store.NodeMetrics;
 import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.watch.EventLog;
+import dev.distro.registry.watch.WatchHub;
 import java.util.List;
 
 /**
@@ -21,6 +23,7 @@ public final class NodeContext {
   public final Switches switches;
   public final NodeMetrics metrics;
   public final Cluster cluster;
+  public final WatchHub watch;
   private volatile boolean ready;
   private volatile boolean shuttingDown;
   private volatile String notReadyReason = "starting";
@@ -34,6 +37,10 @@ public final class NodeContext {
     this.cluster = cluster;
     this.startedAt = store.clock().millis();
     store.addListener(metrics);
+    EventLog log = new EventLog(config.watchLogSize);
+    store.addListener(log);
+    this.watch = new WatchHub(store, log, metrics, WatchHub.Limits.DEFAULT);
+    store.addListener(watch);
   }
 
   public Ownership ownership() {

@@ -30,6 +30,12 @@ public final class NodeMetrics implements ChangeListener {
   public final LongAdder mismatchedBuckets = new LongAdder();
   public final LongAdder repairs = new LongAdder();
   public final LongAdder snapshotLoads = new LongAdder();
+  public final LongAdder watchConnectionsOpened = new LongAdder();
+  public final LongAdder watchEvents = new LongAdder();
+  public final LongAdder watchCoalesced = new LongAdder();
+  public final LongAdder watchResets = new LongAdder();
+  public final LongAdder watchSlowCloses = new LongAdder();
+  public final LongAdder watchErrors = new LongAdder();
 
   @Override
   public void onChange(ChangeEvent e) {

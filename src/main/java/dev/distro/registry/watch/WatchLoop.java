@@ -1,0 +1,78 @@
+package dev.distro.registry.watch;
+
+import io.vertx.core.Context;
+import io.vertx.core.http.ServerWebSocket;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The watch sessions of one event loop, and everything done to them: delivering new changes when
+ * woken, and once a second the keepalive pings, idle bookmarks and slow-consumer checks. Touched
+ * only on its own context.
+ */
+public final class WatchLoop {
+
+  private final WatchHub hub;
+  private final Context context;
+  private final Set<WatchSession> sessions = new LinkedHashSet<>();
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+  private final long timer;
+
+  WatchLoop(WatchHub hub, Context context) {
+    this.hub = hub;
+    this.context = context;
+    this.timer = context.owner().setPeriodic(1_000, id -> context.runOnContext(v -> tick()));
+  }
+
+  /** Accepts an upgraded WebSocket (on this loop). */
+  public void accept(ServerWebSocket ws) {
+    WatchSession s = new WatchSession(hub, this, ws);
+    sessions.add(s);
+    hub.connections.incrementAndGet();
+    hub.metrics.watchConnectionsOpened.increment();
+    ws.closeHandler(v -> {
+      if (sessions.remove(s)) {
+        hub.connections.decrementAndGet();
+        s.closed();
+      }
+    });
+    s.start();
+  }
+
+  void wake() {
+    if (scheduled.compareAndSet(false, true)) {
+      context.runOnContext(v -> {
+        scheduled.set(false);
+        pump();
+      });
+    }
+  }
+
+  void pump() {
+    boolean more = false;
+    for (WatchSession s : new ArrayList<>(sessions)) {
+      more |= s.drain();
+    }
+    if (more) {
+      wake();
+    }
+  }
+
+  private void tick() {
+    long now = System.currentTimeMillis();
+    for (WatchSession s : new ArrayList<>(sessions)) {
+      s.tick(now);
+    }
+  }
+
+  /** Tells every client to go elsewhere (close 1001 after a goaway frame); used on shutdown. */
+  public void goAway() {
+    context.owner().cancelTimer(timer);
+    hub.remove(this);
+    for (WatchSession s : new ArrayList<>(sessions)) {
+      s.goAway();
+    }
+  }
+}
