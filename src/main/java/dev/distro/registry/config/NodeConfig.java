@@ -324,6 +324,9 @@ public final class NodeConfig {
       default -> throw new IllegalStateException();
     }
     if (!standalone()) {
+      if (port == 0) {
+        throw new ConfigException("cluster mode needs a fixed --port: members are named by host:port");
+      }
       if (clusterSecret == null || clusterSecret.isEmpty()) {
         throw new ConfigException("cluster mode needs a cluster secret: set --cluster-secret or "
             + envName("cluster-secret"));

@@ -131,7 +131,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
         }
       }
     }
-    long now = System.currentTimeMillis();
+    long now = node.store.clock().millis();
     for (Map.Entry<String, PeerQueue> q : queues.entrySet()) {
       PeerQueue pq = q.getValue();
       if (!pq.inFlight && !pq.pending.isEmpty() && now >= pq.notBefore && live.contains(q.getKey())) {
@@ -178,7 +178,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
           }
           pq.failures++;
           long base = o == Outcome.CONGESTION ? 400 : 100;
-          pq.notBefore = System.currentTimeMillis() + Math.min(MAX_BACKOFF_MS, base << Math.min(pq.failures, 10));
+          pq.notBefore = node.store.clock().millis() + Math.min(MAX_BACKOFF_MS, base << Math.min(pq.failures, 10));
         });
   }
 
@@ -200,7 +200,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   /** Flushes until nothing is pending or {@code maxMs} passed (graceful shutdown). */
   Future<Void> drain(long maxMs) {
     Promise<Void> p = Promise.promise();
-    long deadline = System.currentTimeMillis() + maxMs;
+    long deadline = node.store.clock().millis() + maxMs;
     flush();
     vertx.setPeriodic(20, id -> {
       flush();
@@ -208,7 +208,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
       cluster.livePeers().forEach(m -> live.add(m.address()));
       boolean idle = inbox.isEmpty() && queues.entrySet().stream()
           .allMatch(q -> !live.contains(q.getKey()) || q.getValue().pending.isEmpty() && !q.getValue().inFlight);
-      if (idle || System.currentTimeMillis() > deadline) {
+      if (idle || node.store.clock().millis() > deadline) {
         vertx.cancelTimer(id);
         p.tryComplete();
       }

@@ -253,6 +253,11 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
       return inst.healthy() ? beat + inst.beatTimeoutMs() + 1 : store.clock().millis() + inst.beatTimeoutMs();
     }
     long delete = beat + inst.deleteTimeoutMs() + 1;
-    return inst.healthy() ? Math.min(beat + inst.beatTimeoutMs() + 1, delete) : delete;
+    if (inst.healthy()) {
+      return Math.min(beat + inst.beatTimeoutMs() + 1, delete);
+    }
+    // re-read an unhealthy lease at least once per beat timeout: a beat may revive it meanwhile,
+    // and its next unhealthy mark must not wait for the old delete deadline
+    return Math.min(delete, store.clock().millis() + inst.beatTimeoutMs());
   }
 }

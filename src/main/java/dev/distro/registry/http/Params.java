@@ -289,6 +289,9 @@ final class Params {
     if (!node.isObject()) {
       throw ApiException.illegal(param, "it should be a JSON object of strings.");
     }
+    if (node.toString().getBytes(StandardCharsets.UTF_8).length > config.maxMetadataBytes) {
+      throw ApiException.illegal(param, "the metadata should not exceed " + config.maxMetadataBytes + " bytes.");
+    }
     Map<String, String> out = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = node.fields();
     while (it.hasNext()) {
@@ -334,7 +337,7 @@ final class Params {
     if (raw == null || raw.isBlank()) {
       return dflt;
     }
-    if (raw.length() > MAX_SELECTOR_BYTES) {
+    if (raw.getBytes(StandardCharsets.UTF_8).length > MAX_SELECTOR_BYTES) {
       throw ApiException.illegal("selector", "it should not exceed " + MAX_SELECTOR_BYTES + " bytes.");
     }
     try {
