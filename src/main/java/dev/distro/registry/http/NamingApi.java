@@ -1,5 +1,7 @@
 package dev.distro.registry.http;
 
+import dev.distro.registry.view.ServiceView;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
@@ -154,6 +156,12 @@ final class NamingApi {
     }
     Set<String> clusters = params.clusters(c, clustersRaw);
     boolean healthyOnly = Params.bool("healthyOnly", c.param("healthyOnly"), false);
+    int udpPort = Params.intParam("udpPort", c.param("udpPort"), 0, 0, 65535);
+    if (udpPort > 0) {
+      String clientIp = c.optional("clientIP");
+      node.push().subscribe(key, clientIp != null ? clientIp : c.req.remoteAddress().hostAddress(), udpPort,
+          clustersRaw == null ? "" : clustersRaw);
+    }
     ServiceView.Hosts hosts = ServiceView.hosts(store.service(key), clusters, healthyOnly);
     c.json(ServiceView.serviceInfo(key, clustersRaw == null ? "" : clustersRaw, hosts,
         node.switches.defaultCacheMillis(), store.clock().millis()));

@@ -13,6 +13,7 @@ import dev.distro.registry.distro.VerifyVerticle;
 import dev.distro.registry.health.HealthVerticle;
 import dev.distro.registry.http.HttpVerticle;
 import dev.distro.registry.model.Clock;
+import dev.distro.registry.push.UdpPushVerticle;
 import dev.distro.registry.store.RegistryStore;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -60,8 +61,14 @@ public final class Node {
     NodeContext ctx = new NodeContext(config, store, cluster);
     Node node = new Node(vertx, ctx);
     Function<Vertx, MemberLookup> members = lookup != null ? lookup : v -> MemberLookups.create(v, config);
+    UdpPushVerticle push = new UdpPushVerticle(store, ctx.switches, ctx.metrics, config.bind);
     Future<Void> chain = node.deploy(() -> new HealthVerticle(store, ctx.switches, cluster,
-        config.healthSweepIntervalMs, config.expireInstances, config.self(), config.verifyIntervalMs), 1);
+        config.healthSweepIntervalMs, config.expireInstances, config.self(), config.verifyIntervalMs), 1)
+        .compose(v -> node.deploy(() -> push, 1))
+        .map(v -> {
+          ctx.push(push);
+          return (Void) null;
+        });
     if (config.standalone()) {
       chain = chain.compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances));
     } else {

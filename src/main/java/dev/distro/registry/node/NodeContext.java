@@ -5,6 +5,7 @@ import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Ownership;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
+import dev.distro.registry.push.PushTargets;
 import dev.distro.registry.store.NodeMetrics;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.watch.EventLog;
@@ -24,6 +25,7 @@ public final class NodeContext {
   public final NodeMetrics metrics;
   public final Cluster cluster;
   public final WatchHub watch;
+  private volatile PushTargets push = PushTargets.NONE;
   private volatile boolean ready;
   private volatile boolean shuttingDown;
   private volatile String notReadyReason = "starting";
@@ -45,6 +47,15 @@ public final class NodeContext {
 
   public Ownership ownership() {
     return cluster;
+  }
+
+  /** Where list calls register UDP push targets (set once the push verticle runs). */
+  public PushTargets push() {
+    return push;
+  }
+
+  public void push(PushTargets targets) {
+    this.push = targets;
   }
 
   public List<Member> members() {

@@ -36,6 +36,9 @@ public final class NodeMetrics implements ChangeListener {
   public final LongAdder watchResets = new LongAdder();
   public final LongAdder watchSlowCloses = new LongAdder();
   public final LongAdder watchErrors = new LongAdder();
+  public final LongAdder udpPushSent = new LongAdder();
+  public final LongAdder udpPushAcked = new LongAdder();
+  public final LongAdder udpPushFailed = new LongAdder();
 
   @Override
   public void onChange(ChangeEvent e) {

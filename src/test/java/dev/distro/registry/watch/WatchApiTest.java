@@ -125,6 +125,10 @@ class WatchApiTest {
     c.send(new JsonObject().put("op", "unsubscribe").put("id", "all"));
     c.await(Duration.ofSeconds(5), "unsubscribed", f -> "unsubscribed".equals(f.getString("type")));
     assertEquals(2, node.context().watch.subscriptions());
+    JsonObject m = api.json(io.vertx.core.http.HttpMethod.GET, "/nacos/v1/ns/operator/metrics", "onlyStatus", "false");
+    assertEquals(1, m.getInteger("watchConnections"));
+    assertEquals(2, m.getInteger("watchSubscriptions"));
+    assertTrue(m.getLong("watchEvents") >= 5);
   }
 
   @Test

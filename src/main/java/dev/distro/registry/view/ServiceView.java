@@ -1,4 +1,4 @@
-package dev.distro.registry.http;
+package dev.distro.registry.view;
 
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
@@ -15,7 +15,7 @@ import java.util.Set;
  * the common query (all clusters) is encoded once per service change and cached on the service
  * entry; only the envelope fields ({@code clusters} echo, {@code lastRefTime}) are written per call.
  */
-final class ServiceView {
+public final class ServiceView {
 
   private static final Comparator<Instance> ORDER =
       Comparator.comparing(Instance::ip).thenComparingInt(Instance::port).thenComparing(Instance::cluster);
@@ -24,11 +24,11 @@ final class ServiceView {
   private record Cached(long modCount, Hosts all, Hosts healthyOnly) { }
 
   /** An encoded hosts array and whether the protection threshold was reached. */
-  record Hosts(String json, boolean protectionReached, int count) { }
+  public record Hosts(String json, boolean protectionReached, int count) { }
 
   private ServiceView() { }
 
-  static Hosts hosts(ServiceEntry entry, Set<String> clusters, boolean healthyOnly) {
+  public static Hosts hosts(ServiceEntry entry, Set<String> clusters, boolean healthyOnly) {
     if (entry == null) {
       return new Hosts("[]", false, 0);
     }
@@ -69,7 +69,7 @@ final class ServiceView {
     return new Hosts(w.endArray().toString(), protect, selected.size());
   }
 
-  static void writeHost(JsonWriter w, Instance inst, boolean healthy) {
+  public static void writeHost(JsonWriter w, Instance inst, boolean healthy) {
     w.beginObject()
         .field("instanceId", inst.instanceId())
         .field("ip", inst.ip())
@@ -92,7 +92,7 @@ final class ServiceView {
   }
 
   /** The full ServiceInfo object of {@code /instance/list}. */
-  static String serviceInfo(ServiceKey key, String clustersEcho, Hosts hosts, long cacheMillis, long now) {
+  public static String serviceInfo(ServiceKey key, String clustersEcho, Hosts hosts, long cacheMillis, long now) {
     StringBuilder sb = new StringBuilder(hosts.json().length() + 256);
     JsonWriter w = new JsonWriter(sb).beginObject()
         .field("name", key.groupedName())

@@ -1,0 +1,91 @@
+package dev.distro.registry.push;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.distro.registry.config.Switches;
+import dev.distro.registry.model.Clock;
+import dev.distro.registry.model.Instance;
+import dev.distro.registry.model.ServiceKey;
+import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.testing.Poll;
+import dev.distro.registry.testing.Wait;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** UDP push against hand-made receivers: ack, retry once, give up; gzip from 1 KiB. */
+@ExtendWith(VertxExtension.class)
+class UdpPushVerticleTest {
+
+  static String decode(Buffer b) throws Exception {
+    byte[] bytes = b.getBytes();
+    if (bytes.length > 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
+      return new String(new GZIPInputStream(new ByteArrayInputStream(bytes)).readAllBytes(), StandardCharsets.UTF_8);
+    }
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void push_ack_retry_failure_andGzip(Vertx vertx) throws Exception {
+    RegistryStore store = new RegistryStore(Clock.SYSTEM);
+    NodeMetrics metrics = new NodeMetrics();
+    UdpPushVerticle push = new UdpPushVerticle(store, new Switches(), metrics, "127.0.0.1");
+    Wait.on(vertx.deployVerticle(push));
+    List<JsonObject> acked = new CopyOnWriteArrayList<>();
+    DatagramSocket acking = vertx.createDatagramSocket();
+    acking.handler(p -> {
+      try {
+        JsonObject packet = new JsonObject(decode(p.data()));
+        acked.add(packet);
+        acking.send("{\"type\": \"push-ack\", \"lastRefTime\":\"" + packet.getLong("lastRefTime") + "\", \"data\":\"\"}",
+            p.sender().port(), p.sender().host());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    Wait.on(acking.listen(0, "127.0.0.1"));
+    List<Buffer> silent = new CopyOnWriteArrayList<>();
+    DatagramSocket mute = vertx.createDatagramSocket();
+    mute.handler(p -> silent.add(p.data()));
+    Wait.on(mute.listen(0, "127.0.0.1"));
+
+    ServiceKey svc = new ServiceKey("public", "DEFAULT_GROUP", "p");
+    push.subscribe(svc, "127.0.0.1", acking.localAddress().port(), "");
+    push.subscribe(svc, "127.0.0.1", mute.localAddress().port(), "");
+    push.subscribe(svc, "not-an-ip.example", 9999, "");
+    assertEquals(2, push.targets(), "host names are refused: no DNS, no reflection to names");
+
+    store.register(new Instance(svc, "DEFAULT", "10.0.0.1", 80, 1, true, true, true, Map.of(), 0));
+    Poll.until(Duration.ofSeconds(5), "acked", () -> metrics.udpPushAcked.sum() == 1);
+    JsonObject first = acked.get(0);
+    assertEquals("dom", first.getString("type"));
+    JsonObject info = new JsonObject(first.getString("data"));
+    assertEquals("DEFAULT_GROUP@@p", info.getString("name"));
+    assertEquals(1, info.getJsonArray("hosts").size());
+    Poll.until(Duration.ofSeconds(5), "the mute target got the push twice, then it failed",
+        () -> silent.size() == 2 && metrics.udpPushFailed.sum() == 1);
+    assertFalse(decode(silent.get(0)).isEmpty());
+
+    Map<String, String> big = Map.of("pad", "x".repeat(2_000));
+    store.register(new Instance(svc, "DEFAULT", "10.0.0.2", 80, 1, true, true, true, big, 0));
+    Poll.until(Duration.ofSeconds(5), "second push acked", () -> metrics.udpPushAcked.sum() == 2);
+    Poll.until(Duration.ofSeconds(5), "the mute target got the big push", () -> silent.size() >= 3);
+    byte[] raw = silent.get(2).getBytes();
+    assertTrue((raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b, "gzipped from 1 KiB");
+    assertTrue(decode(silent.get(2)).contains("10.0.0.2"));
+  }
+}
