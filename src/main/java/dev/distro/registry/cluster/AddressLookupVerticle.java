@@ -42,6 +42,7 @@ public final class AddressLookupVerticle extends VerticleBase {
   /** Deploys only after the first lookup answered (or failed, logged) and the first ping round ended. */
   @Override
   public Future<?> start() {
+    node.liveness.watch("lookup", context);
     lookup = lookupFactory.apply(vertx);
     peers = new PeerClient(vertx, cluster, node.config.clusterSecret, node.config.peerPort - node.config.port);
     return refresh().compose(v -> pingAll()).onComplete(ar -> {

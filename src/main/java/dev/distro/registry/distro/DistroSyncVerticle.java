@@ -68,6 +68,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
 
   @Override
   public Future<?> start() {
+    node.liveness.watch("sync", context);
     peers = new PeerClient(vertx, cluster, node.config.clusterSecret, node.config.peerPort - node.config.port);
     node.store.addListener(this);
     timer = vertx.setPeriodic(node.config.batchWindowMs, id -> flush());

@@ -46,6 +46,7 @@ public final class VerifyVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    node.liveness.watch("verify", context);
     peers = new PeerClient(vertx, cluster, node.config.clusterSecret, node.config.peerPort - node.config.port);
     timer = vertx.setPeriodic(node.config.verifyIntervalMs, id -> round());
     return Future.succeededFuture();

@@ -26,6 +26,14 @@ import java.util.logging.Logger;
  */
 public final class HealthVerticle extends VerticleBase implements ChangeListener {
 
+  private dev.distro.registry.node.Liveness liveness;
+
+  /** Lets the liveness probe watch this verticle's event loop. */
+  public void liveness(dev.distro.registry.node.Liveness l) {
+    this.liveness = l;
+  }
+
+
   private static final Logger LOG = Logger.getLogger(HealthVerticle.class.getName());
   static final int SWEEP_BUDGET = 20_000;
   private static final long TICK_MS = 100;
@@ -67,6 +75,9 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
 
   @Override
   public Future<?> start() {
+    if (liveness != null) {
+      liveness.watch(getClass().getSimpleName(), context);
+    }
     store.addListener(this);
     for (var service : store.services()) {
       inbox.addAll(service.registrations());

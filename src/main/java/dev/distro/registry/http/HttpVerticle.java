@@ -106,6 +106,7 @@ public final class HttpVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(WatchHub.Limits.DEFAULT.maxFrameBytes())
         .setMaxWebSocketMessageSize(WatchHub.Limits.DEFAULT.maxFrameBytes()));
     watchLoop = node.watch.loop(context);
+    node.liveness.watch("http", context);
     server.webSocketHandshakeHandler(hs -> {
       if (WATCH_PATH.equals(hs.path())) {
         hs.accept();
@@ -159,7 +160,8 @@ public final class HttpVerticle extends VerticleBase {
     String path = req.path();
     switch (path) {
       case "/health/live", "/nacos/v1/console/health/liveness" -> {
-        probe(req, true, null);
+        String problem = node.liveness.problem();
+        probe(req, problem == null, problem);
         return;
       }
       case "/health/ready", "/nacos/v1/console/health/readiness" -> {
@@ -242,8 +244,8 @@ public final class HttpVerticle extends VerticleBase {
   /**
    * Sends an instance write to the member that owns the instance, when that is another member that
    * answers pings and this request was not forwarded already. The owner's answer is relayed as is.
-   * If the owner cannot be reached within the forward timeout, this node applies the write itself
-   * (AP: writes succeed; sync and verify tell the owner).
+   * If the owner cannot be reached within the forward timeout, or answers 503 (starting or shutting
+   * down), this node applies the write itself (AP: writes succeed; sync and verify tell the owner).
    *
    * @return true when the request was handed to the owner
    */
@@ -300,7 +302,7 @@ public final class HttpVerticle extends VerticleBase {
       if (resp.ended() || resp.closed()) {
         return;
       }
-      if (ar.succeeded()) {
+      if (ar.succeeded() && ar.result().statusCode() != 503) {
         var r = ar.result();
         String ct = r.getHeader("Content-Type");
         if (ct != null) {

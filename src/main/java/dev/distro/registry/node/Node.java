@@ -62,8 +62,11 @@ public final class Node {
     Node node = new Node(vertx, ctx);
     Function<Vertx, MemberLookup> members = lookup != null ? lookup : v -> MemberLookups.create(v, config);
     UdpPushVerticle push = new UdpPushVerticle(store, ctx.switches, ctx.metrics, config.bind);
-    Future<Void> chain = node.deploy(() -> new HealthVerticle(store, ctx.switches, cluster,
-        config.healthSweepIntervalMs, config.expireInstances, config.self(), config.verifyIntervalMs), 1)
+    push.liveness(ctx.liveness);
+    HealthVerticle health = new HealthVerticle(store, ctx.switches, cluster, config.healthSweepIntervalMs,
+        config.expireInstances, config.self(), config.verifyIntervalMs);
+    health.liveness(ctx.liveness);
+    Future<Void> chain = node.deploy(() -> health, 1)
         .compose(v -> node.deploy(() -> push, 1))
         .map(v -> {
           ctx.push(push);

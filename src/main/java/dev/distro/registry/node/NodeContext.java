@@ -25,6 +25,7 @@ public final class NodeContext {
   public final NodeMetrics metrics;
   public final Cluster cluster;
   public final WatchHub watch;
+  public final Liveness liveness = new Liveness();
   private volatile PushTargets push = PushTargets.NONE;
   private volatile boolean ready;
   private volatile boolean shuttingDown;

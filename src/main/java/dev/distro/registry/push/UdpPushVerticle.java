@@ -40,6 +40,14 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class UdpPushVerticle extends VerticleBase implements ChangeListener, PushTargets {
 
+  private dev.distro.registry.node.Liveness liveness;
+
+  /** Lets the liveness probe watch this verticle's event loop. */
+  public void liveness(dev.distro.registry.node.Liveness l) {
+    this.liveness = l;
+  }
+
+
   private static final Logger LOG = Logger.getLogger(UdpPushVerticle.class.getName());
   static final long TARGET_TTL_MS = 30_000;
   static final long MERGE_WINDOW_MS = 50;
@@ -74,6 +82,9 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
 
   @Override
   public Future<?> start() {
+    if (liveness != null) {
+      liveness.watch(getClass().getSimpleName(), context);
+    }
     socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false));
     socket.handler(packet -> onAck(packet.data()));
     store.addListener(this);

@@ -378,6 +378,32 @@ class NamingApiTest {
   }
 
   @Test
+  void liveness_failsWhileAnEventLoopIsBlocked() {
+    assertEquals(200, api.get("/health/live").statusCode());
+    Vertx other = Vertx.vertx();
+    io.vertx.core.Context blocked = other.getOrCreateContext();
+    node.context().liveness.watch("test-loop", blocked);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    blocked.runOnContext(v -> {
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      dev.distro.registry.testing.Poll.until(java.time.Duration.ofSeconds(10), "liveness fails",
+          () -> api.get("/health/live").statusCode() == 503);
+      assertTrue(api.get("/health/live").bodyAsJsonObject().getString("reason").contains("test-loop"));
+    } finally {
+      release.countDown();
+    }
+    dev.distro.registry.testing.Poll.until(java.time.Duration.ofSeconds(5), "liveness recovers",
+        () -> api.get("/health/live").statusCode() == 200);
+    dev.distro.registry.testing.Wait.on(other.close());
+  }
+
+  @Test
   void probes() {
     JsonObject live = api.json(HttpMethod.GET, "/health/live");
     assertEquals("UP", live.getString("status"));
