@@ -61,8 +61,15 @@ public final class Main {
     // JUL's own shutdown hook may already have closed its handlers: write these lines directly.
     say("INFO", "shutting down");
     try {
-      var stopped = node == null ? vertx.close() : node.stop().eventually(vertx::close);
-      stopped.toCompletionStage().toCompletableFuture().get(config.shutdownGraceMs, TimeUnit.MILLISECONDS);
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownGraceMs);
+      if (node != null) {
+        // the node's sequence first; Vert.x is closed afterwards, from this thread (closing it from
+        // one of its own callbacks would leave the completion on a loop that no longer runs)
+        node.stop(config.shutdownDelayMs).toCompletionStage().toCompletableFuture()
+            .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+      vertx.close().toCompletionStage().toCompletableFuture()
+          .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       say("INFO", "stopped");
     } catch (Exception e) {
       say("WARNING", "shutdown did not finish within " + config.shutdownGraceMs + " ms: " + e);

@@ -99,6 +99,8 @@ public final class NodeConfig {
     def("max-metadata-bytes", String.valueOf(DEFAULT_MAX_METADATA_BYTES), "largest metadata (encoded) per instance or service");
     def("max-metadata-entries", String.valueOf(DEFAULT_MAX_METADATA_ENTRIES), "most metadata keys per instance or service");
     def("watch-log-size", "100000", "changes kept for watch resumes (older resume points get a reset and a snapshot)");
+    def("shutdown-delay-ms", "0", "on SIGTERM, how long to keep serving (not ready, writes refused) before stopping,"
+        + " for load balancers to notice");
     def("shutdown-grace-ms", String.valueOf(DEFAULT_SHUTDOWN_GRACE_MS), "longest graceful shutdown on SIGTERM");
   }
 
@@ -134,6 +136,7 @@ public final class NodeConfig {
   public final int maxMetadataEntries;
   public final long shutdownGraceMs;
   public final int watchLogSize;
+  public final long shutdownDelayMs;
 
   private NodeConfig(Map<String, String> v) throws ConfigException {
     int cpus = Runtime.getRuntime().availableProcessors();
@@ -170,6 +173,7 @@ public final class NodeConfig {
     maxMetadataEntries = intIn(v, "max-metadata-entries", 1, 10_000);
     shutdownGraceMs = longIn(v, "shutdown-grace-ms", 0, 600_000);
     watchLogSize = intIn(v, "watch-log-size", 16, 10_000_000);
+    shutdownDelayMs = longIn(v, "shutdown-delay-ms", 0, 600_000);
     validateMode();
   }
 

@@ -112,8 +112,17 @@ public final class Node {
    * sync flushes what is pending, then HTTP drains, then lookup and TTL).
    */
   public Future<Void> stop() {
+    return stop(0);
+  }
+
+  /**
+   * The SIGTERM sequence: not ready and DOWN at once (peers drop this node from the ring at their
+   * next ping; client writes get 503 and go elsewhere), keep answering for {@code delayMs}, then stop
+   * the verticles newest first.
+   */
+  public Future<Void> stop(long delayMs) {
     context.markShuttingDown();
-    Future<Void> chain = Future.succeededFuture();
+    Future<Void> chain = delayMs > 0 ? vertx.timer(delayMs).mapEmpty() : Future.succeededFuture();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);
       chain = chain.compose(v -> vertx.undeploy(id).recover(err -> {
