@@ -1,11 +1,15 @@
 package dev.distro.registry;
 
+import dev.distro.registry.cluster.FaultPlan;
 import dev.distro.registry.config.ConfigException;
+import dev.distro.registry.metrics.NodeMeters;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.model.Clock;
 import dev.distro.registry.node.Node;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.net.BindException;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -42,8 +46,13 @@ public final class Main {
       return;
     }
     Logger log = Logger.getLogger(Main.class.getName());
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops));
-    Node.start(vertx, config, Clock.SYSTEM).onComplete(ar -> {
+    NodeMeters meters = NodeMeters.create();
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops)
+            .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(meters.registry))
+        .build();
+    Node.start(vertx, config, Clock.SYSTEM, FaultPlan.NONE, null, meters).onComplete(ar -> {
       if (ar.failed()) {
         System.err.println("distro-node: cannot start: " + describe(ar.cause(), config));
         vertx.close();

@@ -34,6 +34,8 @@ public final class HttpVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger(HttpVerticle.class.getName());
   public static final String WATCH_PATH = "/nacos/v1/ns/watch";
+  private static final CharSequence PROMETHEUS_TEXT =
+      HttpHeaders.createOptimized("text/plain; version=0.0.4; charset=utf-8");
 
   /** How a route is gated by the server status (Nacos's TrafficReviseFilter). */
   private enum Kind { READ, WRITE, OPS }
@@ -42,7 +44,7 @@ public final class HttpVerticle extends VerticleBase {
    * @param forwardable an instance write or beat: sent to the instance's owner when that is
    *     another member
    */
-  private record Route(Consumer<Call> handler, boolean v2, Kind kind, boolean forwardable) { }
+  private record Route(Consumer<Call> handler, boolean v2, Kind kind, boolean forwardable, String name) { }
 
   private final NodeContext node;
   private final Map<String, Route> routes = new HashMap<>();
@@ -81,7 +83,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private void add(String method, String path, Consumer<Call> handler, boolean v2, Kind kind) {
     boolean forwardable = kind == Kind.WRITE && (path.endsWith("/instance") || path.endsWith("/instance/beat"));
-    routes.put(method + " " + path, new Route(handler, v2, kind, forwardable));
+    routes.put(method + " " + path, new Route(handler, v2, kind, forwardable, method + " " + path));
   }
 
   /** Server options from the configuration: bounded headers, forms and bodies. */
@@ -168,6 +170,10 @@ public final class HttpVerticle extends VerticleBase {
         probe(req, node.ready(), node.notReadyReason());
         return;
       }
+      case "/metrics" -> {
+        req.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(node.meters.scrape());
+        return;
+      }
       default -> { }
     }
     String method = req.method().name();
@@ -221,6 +227,9 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void dispatch(HttpServerRequest req, Route route, MultiMap form) {
+    long t0 = System.nanoTime();
+    HttpServerResponse response = req.response();
+    response.endHandler(v -> node.meters.request(route.name, response.getStatusCode(), System.nanoTime() - t0));
     Call call = new Call(req, route.v2, form);
     try {
       String gate = gate(route.kind);

@@ -91,8 +91,10 @@ final class PeerApi {
     }
     SyncCodec.Outcome out = new SyncCodec.Outcome();
     SyncCodec.Ownerships owners = ownerships(body.path("from").asText(""));
+    long now = store.clock().millis();
     for (JsonNode e : entries) {
       SyncCodec.apply(store, e, Reason.SYNC, out, owners);
+      node.meters.replicationLag(now - Versions.millisOf(e.path("v").asLong(0)));
     }
     node.metrics.syncEntriesReceived.add(entries.size());
     reply(req, 200, "{\"applied\":" + out.applied + ",\"stale\":" + out.stale + ",\"rejected\":" + out.rejected + "}");

@@ -23,6 +23,16 @@ public final class Liveness {
     context.owner().setPeriodic(1_000, id -> context.runOnContext(v -> stamp[0] = System.currentTimeMillis()));
   }
 
+  /** The longest silence of a watched loop, in ms (about 1,000 when all is well). */
+  public long maxSilenceMs() {
+    long now = System.currentTimeMillis();
+    long max = 0;
+    for (long[] stamp : stamps.values()) {
+      max = Math.max(max, now - stamp[0]);
+    }
+    return max;
+  }
+
   /** Null when every watched loop ticked recently, else why not. */
   public String problem() {
     long now = System.currentTimeMillis();

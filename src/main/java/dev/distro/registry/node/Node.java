@@ -12,6 +12,7 @@ import dev.distro.registry.distro.SnapshotLoader;
 import dev.distro.registry.distro.VerifyVerticle;
 import dev.distro.registry.health.HealthVerticle;
 import dev.distro.registry.http.HttpVerticle;
+import dev.distro.registry.metrics.NodeMeters;
 import dev.distro.registry.model.Clock;
 import dev.distro.registry.push.UdpPushVerticle;
 import dev.distro.registry.store.RegistryStore;
@@ -55,10 +56,16 @@ public final class Node {
    */
   public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock, FaultPlan faults,
       Function<Vertx, MemberLookup> lookup) {
+    return start(vertx, config, clock, faults, lookup, NodeMeters.create());
+  }
+
+  /** @param meters the registry (Main shares it with Vert.x's own metrics) */
+  public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock, FaultPlan faults,
+      Function<Vertx, MemberLookup> lookup, NodeMeters meters) {
     RegistryStore store = new RegistryStore(clock);
     Cluster cluster = config.standalone() ? Cluster.standalone(config.self()) : new Cluster(config.self());
     cluster.faults(faults);
-    NodeContext ctx = new NodeContext(config, store, cluster);
+    NodeContext ctx = new NodeContext(config, store, cluster, meters);
     Node node = new Node(vertx, ctx);
     Function<Vertx, MemberLookup> members = lookup != null ? lookup : v -> MemberLookups.create(v, config);
     UdpPushVerticle push = new UdpPushVerticle(store, ctx.switches, ctx.metrics, config.bind);

@@ -1,0 +1,82 @@
+package dev.distro.registry.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.distro.registry.node.Node;
+import dev.distro.registry.testing.Api;
+import dev.distro.registry.testing.TestCluster;
+import dev.distro.registry.testing.TestNodes;
+import dev.distro.registry.testing.Poll;
+import dev.distro.registry.testing.Wait;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** /metrics parses as Prometheus text, and its key series exist and move when the node works. */
+class MetricsEndpointTest {
+
+  static PrometheusTextParser scrape(Api api) {
+    HttpResponse<Buffer> r = api.get("/metrics");
+    assertEquals(200, r.statusCode());
+    assertTrue(r.getHeader("Content-Type").startsWith("text/plain; version=0.0.4"));
+    return PrometheusTextParser.parse(r.bodyAsString());
+  }
+
+  @Test
+  void standalone_seriesExistAndMove() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Node node = TestNodes.standalone(vertx, Map.of());
+      Api api = new Api(vertx, node.context().config.port);
+      PrometheusTextParser before = scrape(api);
+      assertEquals("counter", before.types.get("distro_registrations_total"));
+      assertEquals("histogram", before.types.get("distro_replication_lag_seconds"));
+      assertEquals(0, before.value("distro_instances", Map.of()));
+      assertTrue(before.value("jvm_memory_used_bytes", Map.of()) > 0);
+      assertEquals(1, before.value("distro_ready", Map.of()));
+      for (int i = 0; i < 5; i++) {
+        api.post("/nacos/v1/ns/instance", "serviceName", "m", "ip", "10.0.0." + (i + 1), "port", "80");
+      }
+      api.put("/nacos/v1/ns/instance/beat", "serviceName", "m", "ip", "10.0.0.1", "port", "80");
+      api.post("/nacos/v1/ns/instance", "serviceName", "m", "ip", "bad ip", "port", "80");
+      PrometheusTextParser after = scrape(api);
+      assertEquals(5, after.value("distro_registrations_total", Map.of()));
+      assertEquals(5, after.value("distro_instances", Map.of()));
+      assertEquals(1, after.value("distro_beats_total", Map.of()));
+      assertEquals(5, after.value("distro_http_requests_seconds_count",
+          Map.of("route", "POST /nacos/v1/ns/instance", "status", "2xx")));
+      assertEquals(1, after.value("distro_http_requests_seconds_count",
+          Map.of("route", "POST /nacos/v1/ns/instance", "status", "4xx")));
+      assertTrue(after.value("distro_http_requests_seconds_bucket",
+          Map.of("route", "POST /nacos/v1/ns/instance", "status", "2xx", "le", "+Inf")) == 5);
+      assertEquals(1, after.value("distro_members", Map.of("state", "UP")));
+      api.close();
+    } finally {
+      Wait.on(vertx.close());
+    }
+  }
+
+  @Test
+  void cluster_syncAndReplicationLagAndMembers() {
+    try (TestCluster cluster = TestCluster.started(3, Map.of())) {
+      String a = cluster.address(0);
+      for (int i = 0; i < 20; i++) {
+        cluster.api(a).post("/nacos/v1/ns/instance", "serviceName", "lag", "ip", "10.1.0." + (i + 1), "port", "80");
+      }
+      String b = cluster.address(1);
+      Poll.until(Duration.ofSeconds(5), "replicated", () -> cluster.node(b).context().store.instanceCount() == 20);
+      PrometheusTextParser pb = scrape(cluster.api(b));
+      assertTrue(pb.value("distro_replication_lag_seconds_count", Map.of()) > 0, "lag recorded on a replica");
+      assertEquals(3, pb.value("distro_members", Map.of("state", "UP")));
+      Poll.until(Duration.ofSeconds(5), "verify ran", () ->
+          scrape(cluster.api(a)).value("distro_verify_rounds_total", Map.of()) > 0);
+      PrometheusTextParser pa = scrape(cluster.api(a));
+      assertTrue(pa.value("distro_sync_batches_total", Map.of()) > 0);
+      assertTrue(pa.value("distro_sync_entries_total", Map.of()) > 0);
+    }
+  }
+}
