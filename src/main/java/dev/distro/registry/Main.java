@@ -13,7 +13,9 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.net.BindException;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
 import java.util.logging.Logger;
+import dev.distro.registry.support.JsonLogFormatter;
 
 /**
  * Starts one node: reads the configuration (flags, then {@code DISTRO_*} environment, then the
@@ -28,6 +30,8 @@ public final class Main {
           "%1$tFT%1$tT.%1$tLZ %4$s %3$s - %5$s%6$s%n");
     }
   }
+
+  private static volatile boolean jsonLogs;
 
   private Main() { }
 
@@ -44,6 +48,12 @@ public final class Main {
       System.err.println("distro-node: " + e.getMessage());
       System.exit(2);
       return;
+    }
+    if (config.jsonLogs) {
+      jsonLogs = true;
+      for (Handler h : Logger.getLogger("").getHandlers()) {
+        h.setFormatter(new JsonLogFormatter());
+      }
     }
     Logger log = Logger.getLogger(Main.class.getName());
     NodeMeters meters = NodeMeters.create();
@@ -86,7 +96,11 @@ public final class Main {
   }
 
   private static void say(String level, String message) {
-    System.err.printf("%s %s %s - %s%n", java.time.Instant.now(), level, Main.class.getName(), message);
+    if (jsonLogs) {
+      System.err.print(JsonLogFormatter.line(java.time.Instant.now(), level, Main.class.getName(), message, null));
+    } else {
+      System.err.printf("%s %s %s - %s%n", java.time.Instant.now(), level, Main.class.getName(), message);
+    }
     System.err.flush();
   }
 

@@ -99,6 +99,7 @@ public final class NodeConfig {
     def("max-metadata-bytes", String.valueOf(DEFAULT_MAX_METADATA_BYTES), "largest metadata (encoded) per instance or service");
     def("max-metadata-entries", String.valueOf(DEFAULT_MAX_METADATA_ENTRIES), "most metadata keys per instance or service");
     def("watch-log-size", "100000", "changes kept for watch resumes (older resume points get a reset and a snapshot)");
+    def("log-format", "text", "log lines as text or json (one JSON object per line)");
     def("shutdown-delay-ms", "0", "on SIGTERM, how long to keep serving (not ready, writes refused) before stopping,"
         + " for load balancers to notice");
     def("shutdown-grace-ms", String.valueOf(DEFAULT_SHUTDOWN_GRACE_MS), "longest graceful shutdown on SIGTERM");
@@ -137,6 +138,7 @@ public final class NodeConfig {
   public final long shutdownGraceMs;
   public final int watchLogSize;
   public final long shutdownDelayMs;
+  public final boolean jsonLogs;
 
   private NodeConfig(Map<String, String> v) throws ConfigException {
     int cpus = Runtime.getRuntime().availableProcessors();
@@ -174,6 +176,11 @@ public final class NodeConfig {
     shutdownGraceMs = longIn(v, "shutdown-grace-ms", 0, 600_000);
     watchLogSize = intIn(v, "watch-log-size", 16, 10_000_000);
     shutdownDelayMs = longIn(v, "shutdown-delay-ms", 0, 600_000);
+    String logFormat = v.get("log-format");
+    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+      throw new ConfigException("bad value for log-format: '" + logFormat + "' (expected text or json)");
+    }
+    jsonLogs = logFormat.equals("json");
     validateMode();
   }
 

@@ -89,6 +89,22 @@ class NodeProcessIT {
   }
 
   @Test
+  void jsonLogFormat_oneObjectPerLine() throws Exception {
+    int port = TestNodes.freePort();
+    Process p = start("--port=" + port, "--host=127.0.0.1", "--bind=127.0.0.1", "--log-format=json");
+    Poll.until(Duration.ofSeconds(30), "ready", () -> status(port, "/health/ready") == 200);
+    p.destroy();
+    assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+    List<String> lines = stderr(p).lines().filter(l -> !l.isBlank()).toList();
+    assertTrue(lines.size() >= 3, "ready, shutting down, stopped: " + lines);
+    for (String line : lines) {
+      io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject(line);
+      assertTrue(o.containsKey("ts") && o.containsKey("level") && o.containsKey("message"), line);
+    }
+    assertTrue(lines.get(0).contains("ready"), lines.get(0));
+  }
+
+  @Test
   void badFlag_exits2_withOneLine() throws Exception {
     Process p = start("--prot=1");
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
