@@ -170,6 +170,13 @@ public final class HttpVerticle extends VerticleBase {
         probe(req, node.ready(), node.notReadyReason());
         return;
       }
+      case "/console", "/console/", "/console/index.html", "/console/console.js", "/console/console.css" -> {
+        ConsoleAssets.Asset a = node.console.get(path);
+        req.response().putHeader(HttpHeaders.CONTENT_TYPE, a.type())
+            .putHeader("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:")
+            .putHeader("X-Content-Type-Options", "nosniff").end(a.body());
+        return;
+      }
       case "/metrics" -> {
         req.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(node.meters.scrape());
         return;

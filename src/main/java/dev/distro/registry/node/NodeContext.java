@@ -5,6 +5,7 @@ import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Ownership;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
+import dev.distro.registry.http.ConsoleAssets;
 import dev.distro.registry.metrics.NodeMeters;
 import dev.distro.registry.push.PushTargets;
 import dev.distro.registry.store.NodeMetrics;
@@ -28,6 +29,7 @@ public final class NodeContext {
   public final WatchHub watch;
   public final Liveness liveness = new Liveness();
   public final NodeMeters meters;
+  public final ConsoleAssets console = new ConsoleAssets();
   private volatile PushTargets push = PushTargets.NONE;
   private volatile boolean ready;
   private volatile boolean shuttingDown;

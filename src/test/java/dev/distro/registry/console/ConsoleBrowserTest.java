@@ -1,0 +1,173 @@
+package dev.distro.registry.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.distro.registry.node.Node;
+import dev.distro.registry.testing.Api;
+import dev.distro.registry.testing.Poll;
+import dev.distro.registry.testing.TestNodes;
+import dev.distro.registry.testing.Wait;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The console in headless Chromium (Debian's {@code chromium}, installed by {@code .ci/run}),
+ * driven over the DevTools protocol: the page loads, shows the members and a registered instance,
+ * and drops a deregistered one live, without a reload. A screenshot is left in
+ * {@code target/console.png}.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ConsoleBrowserTest {
+
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  Vertx vertx;
+  Process browser;
+  WebClient http;
+
+  @AfterEach
+  void stop() {
+    if (browser != null) {
+      browser.destroyForcibly();
+    }
+    if (http != null) {
+      http.close();
+    }
+    if (vertx != null) {
+      Wait.on(vertx.close());
+    }
+  }
+
+  @Test
+  void consoleShowsInstances_andReflectsADeregistrationLive(@TempDir Path profile) throws Exception {
+    if ("true".equals(System.getenv("CI"))) {
+      assertTrue(Files.isExecutable(CHROMIUM), "CI must have Debian's chromium: .ci/run installs it");
+    }
+    assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is not installed (apt-get install chromium)");
+    vertx = Vertx.vertx();
+    Node node = TestNodes.standalone(vertx, Map.of());
+    int port = node.context().config.port;
+    Api api = new Api(vertx, port);
+    api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.7", "port", "8080",
+        "metadata", "{\"zone\":\"a\"}");
+
+    browser = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0",
+        "--remote-debugging-address=127.0.0.1", "--window-size=1280,900",
+        "http://127.0.0.1:" + port + "/console/")
+        .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile()).start();
+    Path portFile = profile.resolve("DevToolsActivePort");
+    Poll.until(Duration.ofSeconds(30), "chromium's DevTools port", () -> Files.exists(portFile)
+        && !readQuietly(portFile).isBlank());
+    int devtools = Integer.parseInt(readQuietly(portFile).lines().findFirst().orElseThrow().trim());
+
+    http = WebClient.create(vertx);
+    String[] pageWs = new String[1];
+    Poll.until(Duration.ofSeconds(20), "the console page target", () -> {
+      JsonArray targets = Wait.on(http.get(devtools, "127.0.0.1", "/json/list").send()).bodyAsJsonArray();
+      for (Object o : targets) {
+        JsonObject t = (JsonObject) o;
+        if ("page".equals(t.getString("type")) && t.getString("url", "").contains("/console")) {
+          pageWs[0] = t.getString("webSocketDebuggerUrl");
+          return true;
+        }
+      }
+      return false;
+    });
+    Cdp cdp = new Cdp(vertx, pageWs[0]);
+
+    Poll.until(Duration.ofSeconds(20), "the instance is listed", () ->
+        cdp.eval("document.querySelector('#instances tbody').innerText").contains("10.0.0.7:8080"));
+    Poll.until(Duration.ofSeconds(10), "the member is shown UP", () ->
+        cdp.eval("document.querySelector('#members tbody').innerText").contains("UP"));
+    assertEquals("live", cdp.eval("document.getElementById('conn').textContent"));
+    assertTrue(cdp.eval("document.querySelector('#instances tbody').innerText").contains("{\"zone\":\"a\"}"));
+
+    api.delete("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.7", "port", "8080");
+    Poll.until(Duration.ofSeconds(10), "the deregistration shows without a reload", () ->
+        !cdp.eval("document.querySelector('#instances tbody').innerText").contains("10.0.0.7"));
+    assertEquals("live", cdp.eval("document.getElementById('conn').textContent"), "same page, still connected");
+
+    api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.8", "port", "8080");
+    Poll.until(Duration.ofSeconds(10), "a new registration shows live", () ->
+        cdp.eval("document.querySelector('#instances tbody').innerText").contains("10.0.0.8:8080"));
+    String png = cdp.call("Page.captureScreenshot", new JsonObject().put("format", "png")).getString("data");
+    Files.createDirectories(Path.of("target"));
+    Files.write(Path.of("target/console.png"), Base64.getDecoder().decode(png));
+    cdp.close();
+    api.close();
+  }
+
+  static String readQuietly(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
+  /** A minimal DevTools protocol client over one page's WebSocket. */
+  static final class Cdp {
+    private final WebSocket ws;
+    private final AtomicInteger ids = new AtomicInteger();
+    private final Map<Integer, Promise<JsonObject>> pending = new ConcurrentHashMap<>();
+
+    Cdp(Vertx vertx, String url) {
+      ws = Wait.on(vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+              .setMaxFrameSize(64 * 1024 * 1024).setMaxMessageSize(64 * 1024 * 1024))
+          .connect(new io.vertx.core.http.WebSocketConnectOptions().setAbsoluteURI(url)).map(w -> {
+            w.textMessageHandler(t -> {
+              JsonObject m = new JsonObject(t);
+              Promise<JsonObject> p = m.containsKey("id") ? pending.remove(m.getInteger("id")) : null;
+              if (p != null) {
+                p.complete(m);
+              }
+            });
+            return w;
+          }));
+    }
+
+    JsonObject call(String method, JsonObject params) {
+      int id = ids.incrementAndGet();
+      Promise<JsonObject> p = Promise.promise();
+      pending.put(id, p);
+      ws.writeTextMessage(new JsonObject().put("id", id).put("method", method).put("params", params).encode());
+      JsonObject reply = Wait.on(p.future());
+      if (reply.containsKey("error")) {
+        throw new AssertionError(method + ": " + reply.getJsonObject("error"));
+      }
+      return reply.getJsonObject("result");
+    }
+
+    String eval(String expression) {
+      JsonObject r = call("Runtime.evaluate", new JsonObject().put("expression", expression)
+          .put("returnByValue", true));
+      Object v = r.getJsonObject("result").getValue("value");
+      return v == null ? "" : String.valueOf(v);
+    }
+
+    void close() {
+      Wait.on(ws.close());
+    }
+  }
+
+}
