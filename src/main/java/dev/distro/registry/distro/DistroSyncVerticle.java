@@ -109,7 +109,12 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   void flush() {
     List<Member> members = cluster.peers();
     for (Member m : members) {
-      queues.computeIfAbsent(m.address(), a -> new PeerQueue());
+      queues.computeIfAbsent(m.address(), a -> {
+        PeerQueue q = new PeerQueue();
+        node.meters.gauge("distro_sync_queue_depth", "peer", a, "changes waiting to be sent to a peer", q,
+            x -> x.pending.size());
+        return q;
+      });
     }
     queues.keySet().removeIf(a -> members.stream().noneMatch(m -> m.address().equals(a)));
     java.util.Set<String> live = new java.util.HashSet<>();

@@ -77,6 +77,7 @@ class MetricsEndpointTest {
       PrometheusTextParser pa = scrape(cluster.api(a));
       assertTrue(pa.value("distro_sync_batches_total", Map.of()) > 0);
       assertTrue(pa.value("distro_sync_entries_total", Map.of()) > 0);
+      assertEquals(0, pa.value("distro_sync_queue_depth", Map.of("peer", b)), "drained");
     }
   }
 }
