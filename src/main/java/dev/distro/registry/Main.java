@@ -35,7 +35,11 @@ public final class Main {
 
   private Main() { }
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("bench")) {
+      dev.distro.registry.bench.LoadGenerator.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
       System.out.print(NodeConfig.usage());
       return;

@@ -2,6 +2,7 @@ package dev.distro.registry.http;
 
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -64,6 +65,20 @@ final class Call {
   /** Success with a JSON body (v2: wrapped as the envelope's data). */
   void json(String body) {
     send(200, JSON, v2 ? V2_OK_PREFIX + body + "}" : body);
+  }
+
+  /** Success with JSON already encoded as bytes (v2: wrapped as the envelope's data). */
+  void json(Buffer body) {
+    HttpServerResponse resp = req.response();
+    if (resp.ended()) {
+      return;
+    }
+    resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
+    if (v2) {
+      resp.end(Buffer.buffer(body.length() + 48).appendString(V2_OK_PREFIX).appendBuffer(body).appendString("}"));
+    } else {
+      resp.end(body);
+    }
   }
 
   void fail(ApiException e) {

@@ -163,7 +163,7 @@ final class NamingApi {
           clustersRaw == null ? "" : clustersRaw);
     }
     ServiceView.Hosts hosts = ServiceView.hosts(store.service(key), clusters, healthyOnly);
-    c.json(ServiceView.serviceInfo(key, clustersRaw == null ? "" : clustersRaw, hosts,
+    c.json(ServiceView.serviceInfoBytes(key, clustersRaw == null ? "" : clustersRaw, hosts,
         node.switches.defaultCacheMillis(), store.clock().millis()));
   }
 

@@ -5,6 +5,7 @@ import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.support.JsonWriter;
+import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,14 +24,24 @@ public final class ServiceView {
   /** Hosts of one service for the all-clusters view, for healthyOnly false and true. */
   private record Cached(long modCount, Hosts all, Hosts healthyOnly) { }
 
-  /** An encoded hosts array and whether the protection threshold was reached. */
-  public record Hosts(String json, boolean protectionReached, int count) { }
+  /**
+   * An encoded hosts array (text and UTF-8 bytes, both made once) and whether the protection
+   * threshold was reached.
+   */
+  public record Hosts(String json, Buffer bytes, boolean protectionReached, int count) {
+
+    Hosts(String json, boolean protectionReached, int count) {
+      this(json, Buffer.buffer(json), protectionReached, count);
+    }
+  }
+
+  private static final Hosts EMPTY = new Hosts("[]", false, 0);
 
   private ServiceView() { }
 
   public static Hosts hosts(ServiceEntry entry, Set<String> clusters, boolean healthyOnly) {
     if (entry == null) {
-      return new Hosts("[]", false, 0);
+      return EMPTY;
     }
     if (clusters != null) {
       return encode(entry, clusters, healthyOnly);
@@ -89,6 +100,31 @@ public final class ServiceView {
       w.field("instanceIdGenerator", gen);
     }
     w.endObject();
+  }
+
+  /**
+   * The ServiceInfo of {@code /instance/list} as bytes: the per-call fields around the cached hosts
+   * bytes, with one copy of the hosts array per response.
+   */
+  public static Buffer serviceInfoBytes(ServiceKey key, String clustersEcho, Hosts hosts, long cacheMillis, long now) {
+    StringBuilder head = new StringBuilder(128);
+    new JsonWriter(head).beginObject()
+        .field("name", key.groupedName())
+        .field("groupName", key.group())
+        .field("clusters", clustersEcho)
+        .field("cacheMillis", cacheMillis)
+        .name("hosts");
+    StringBuilder tail = new StringBuilder(160);
+    new JsonWriter(tail).beginObject()
+        .field("lastRefTime", now)
+        .field("checksum", "")
+        .field("allIPs", false)
+        .field("reachProtectionThreshold", hosts.protectionReached())
+        .field("valid", true)
+        .endObject();
+    tail.setCharAt(0, ',');
+    Buffer out = Buffer.buffer(head.length() + hosts.bytes().length() + tail.length() + 16);
+    return out.appendString(head.toString()).appendBuffer(hosts.bytes()).appendString(tail.toString());
   }
 
   /** The full ServiceInfo object of {@code /instance/list}. */

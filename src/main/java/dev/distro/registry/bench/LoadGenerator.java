@@ -1,0 +1,292 @@
+package dev.distro.registry.bench;
+
+import dev.distro.registry.support.JsonWriter;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The load generator: drives a node (or a whole cluster, round-robin) with the request shapes of a
+ * Nacos 1.x client population, and the same requests against a baseline handler started in this
+ * process (Vert.x 5, parses the same parameters into a map, answers "ok"), so each figure comes with
+ * a ratio that does not depend on how busy the machine is.
+ *
+ * <pre>
+ * java -jar target/distro-node.jar bench --targets=127.0.0.1:8848 [--modes=register,beat,list]
+ *      [--seconds=10] [--warmup-seconds=3] [--concurrency=128] [--connections=32]
+ *      [--instances=10000] [--json=target/bench.json]
+ * </pre>
+ *
+ * Modes: {@code register} (a new ip:port every request), {@code beat} (the 1.x client's beat with its
+ * {@code beat} JSON over {@code --instances} registered instances), {@code list} (a 100-instance
+ * service). Closed loop: {@code --concurrency} requests in flight. Latency in an HDR histogram.
+ */
+public final class LoadGenerator {
+
+  record Result(String mode, String target, long requests, long errors, double seconds, Histogram latency) {
+
+    double rate() {
+      return requests / seconds;
+    }
+
+    double ms(double percentile) {
+      return latency.getValueAtPercentile(percentile) / 1000.0;
+    }
+  }
+
+  private final Vertx vertx;
+  private final Map<String, String> opts;
+  private final List<String> targets;
+  private final int seconds;
+  private final int warmup;
+  private final int concurrency;
+  private final int connections;
+  private final int instances;
+  private final AtomicLong unique = new AtomicLong();
+
+  LoadGenerator(Vertx vertx, Map<String, String> opts) {
+    this.vertx = vertx;
+    this.opts = opts;
+    this.targets = List.of(opts.getOrDefault("targets", "127.0.0.1:8848").split(","));
+    this.seconds = Integer.parseInt(opts.getOrDefault("seconds", "10"));
+    this.warmup = Integer.parseInt(opts.getOrDefault("warmup-seconds", "3"));
+    this.concurrency = Integer.parseInt(opts.getOrDefault("concurrency", "128"));
+    this.connections = Integer.parseInt(opts.getOrDefault("connections", "32"));
+    this.instances = Integer.parseInt(opts.getOrDefault("instances", "10000"));
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (String a : args) {
+      if (!a.startsWith("--") || a.indexOf('=') < 0) {
+        System.err.println("distro-node bench: arguments are --name=value (see the class comment / README)");
+        System.exit(2);
+      }
+      opts.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      new LoadGenerator(vertx, opts).run();
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  void run() throws Exception {
+    HttpServer baseline = startBaseline();
+    String base = "127.0.0.1:" + baseline.actualPort();
+    List<Result> results = new ArrayList<>();
+    for (String mode : opts.getOrDefault("modes", "register,beat,list").split(",")) {
+      prepare(mode, targets);
+      prepare(mode, List.of(base));
+      results.add(drive(mode, List.of(base), "baseline"));
+      results.add(drive(mode, targets, String.join(",", targets)));
+    }
+    System.out.println();
+    System.out.printf("%-9s %-22s %11s %9s %9s %9s %9s %7s %8s%n", "mode", "target", "req/s", "p50 ms", "p99 ms",
+        "p99.9 ms", "max ms", "errors", "ratio");
+    JsonWriter json = new JsonWriter().beginArray();
+    for (int i = 0; i < results.size(); i += 2) {
+      Result b = results.get(i);
+      Result n = results.get(i + 1);
+      for (Result r : List.of(b, n)) {
+        String ratio = r == n ? String.format(Locale.ROOT, "%.2f", n.rate() / b.rate()) : "";
+        System.out.printf(Locale.ROOT, "%-9s %-22s %11.0f %9.2f %9.2f %9.2f %9.2f %7d %8s%n", r.mode(),
+            clip(r.target()), r.rate(), r.ms(50), r.ms(99), r.ms(99.9), r.latency().getMaxValue() / 1000.0,
+            r.errors(), ratio);
+        json.beginObject().field("mode", r.mode()).field("target", r.target()).field("requests", r.requests())
+            .field("errors", r.errors()).field("seconds", r.seconds()).field("rate", r.rate())
+            .field("p50Ms", r.ms(50)).field("p90Ms", r.ms(90)).field("p99Ms", r.ms(99)).field("p999Ms", r.ms(99.9))
+            .field("maxMs", r.latency().getMaxValue() / 1000.0)
+            .field("ratioToBaseline", r == n ? n.rate() / b.rate() : 1.0).endObject();
+      }
+    }
+    String out = json.endArray().toString();
+    if (opts.containsKey("json")) {
+      Files.writeString(Path.of(opts.get("json")), out);
+      System.out.println("\nJSON written to " + opts.get("json"));
+    }
+  }
+
+  private static String clip(String s) {
+    return s.length() > 22 ? s.substring(0, 19) + "..." : s;
+  }
+
+  /** Registers what a mode needs: the beat population, or the 100-instance list service. */
+  private void prepare(String mode, List<String> where) {
+    int n = switch (mode) {
+      case "beat" -> instances;
+      case "list" -> 100;
+      default -> 0;
+    };
+    if (n == 0) {
+      return;
+    }
+    HttpClient client = client();
+    List<Future<?>> all = new ArrayList<>();
+    AtomicLong next = new AtomicLong();
+    Promise<Void> done = Promise.promise();
+    for (int w = 0; w < Math.min(concurrency, n); w++) {
+      prepareLoop(client, where, mode, n, next, done);
+    }
+    try {
+      done.future().toCompletionStage().toCompletableFuture().get(300, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("preparing " + mode + " failed", e);
+    } finally {
+      client.close();
+    }
+  }
+
+  private void prepareLoop(HttpClient client, List<String> where, String mode, int n, AtomicLong next,
+      Promise<Void> done) {
+    long i = next.getAndIncrement();
+    if (i >= n) {
+      if (i == n + Math.min(concurrency, n) - 1) {
+        done.tryComplete();
+      }
+      return;
+    }
+    String service = mode.equals("list") ? "benchlist" : "benchbeat";
+    String uri = "/nacos/v1/ns/instance?serviceName=" + service + "&ip=" + ip(i) + "&port=8080";
+    send(client, target(where, i), HttpMethod.POST, uri, null).onComplete(ar ->
+        prepareLoop(client, where, mode, n, next, done));
+  }
+
+  private Result drive(String mode, List<String> where, String label) {
+    HttpClient client = client();
+    Histogram hist = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    AtomicLong requests = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    long start = System.nanoTime();
+    long measureFrom = start + TimeUnit.SECONDS.toNanos(warmup);
+    long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+    Promise<Void> finished = Promise.promise();
+    AtomicLong running = new AtomicLong(concurrency);
+    long progress = vertx.setPeriodic(1000, id -> System.out.printf("\r%-9s %-22s %9d requests, %d errors   ",
+        mode, clip(label), requests.get(), errors.get()));
+    for (int w = 0; w < concurrency; w++) {
+      loop(client, mode, where, hist, requests, errors, measureFrom, end, running, finished);
+    }
+    try {
+      finished.future().toCompletionStage().toCompletableFuture().get(seconds + warmup + 60L, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    } finally {
+      vertx.cancelTimer(progress);
+      client.close();
+    }
+    System.out.print("\r" + " ".repeat(70) + "\r");
+    synchronized (hist) {
+      return new Result(mode, label, requests.get(), errors.get(), seconds, hist.copy());
+    }
+  }
+
+  private void loop(HttpClient client, String mode, List<String> where, Histogram hist, AtomicLong requests,
+      AtomicLong errors, long measureFrom, long end, AtomicLong running, Promise<Void> finished) {
+    long t0 = System.nanoTime();
+    if (t0 >= end) {
+      if (running.decrementAndGet() == 0) {
+        finished.tryComplete();
+      }
+      return;
+    }
+    long i = unique.getAndIncrement();
+    Future<Integer> f = switch (mode) {
+      case "register" -> send(client, target(where, i), HttpMethod.POST,
+          "/nacos/v1/ns/instance?serviceName=bench" + (i % 100) + "&ip=" + ip(i + 1_000_000) + "&port="
+              + (1 + i % 60_000), null);
+      case "beat" -> {
+        long k = i % instances;
+        String beat = "{\"cluster\":\"DEFAULT\",\"ip\":\"" + ip(k) + "\",\"metadata\":{},\"period\":5000,"
+            + "\"port\":8080,\"scheduled\":false,\"serviceName\":\"DEFAULT_GROUP@@benchbeat\",\"stopped\":false,"
+            + "\"weight\":1.0}";
+        yield send(client, target(where, i), HttpMethod.PUT, "/nacos/v1/ns/instance/beat?serviceName="
+            + "DEFAULT_GROUP%40%40benchbeat&ip=" + ip(k) + "&port=8080&clusterName=DEFAULT",
+            "beat=" + URLEncoder.encode(beat, StandardCharsets.UTF_8));
+      }
+      case "list" -> send(client, target(where, i), HttpMethod.GET,
+          "/nacos/v1/ns/instance/list?serviceName=benchlist&clusters=&healthyOnly=false", null);
+      default -> throw new IllegalArgumentException("unknown mode " + mode);
+    };
+    f.onComplete(ar -> {
+      long now = System.nanoTime();
+      if (now >= measureFrom && now < end) {
+        requests.incrementAndGet();
+        if (ar.failed() || ar.result() >= 400) {
+          errors.incrementAndGet();
+        }
+        synchronized (hist) {
+          hist.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(now - t0), hist.getHighestTrackableValue()));
+        }
+      }
+      loop(client, mode, where, hist, requests, errors, measureFrom, end, running, finished);
+    });
+  }
+
+  private static String target(List<String> where, long i) {
+    return where.get((int) (i % where.size()));
+  }
+
+  static String ip(long i) {
+    return "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255);
+  }
+
+  private HttpClient client() {
+    return vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        .setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+  }
+
+  private Future<Integer> send(HttpClient client, String target, HttpMethod method, String uri, String form) {
+    int colon = target.lastIndexOf(':');
+    RequestOptions o = new RequestOptions().setMethod(method).setHost(target.substring(0, colon))
+        .setPort(Integer.parseInt(target.substring(colon + 1))).setURI(uri).setTimeout(30_000);
+    if (form != null) {
+      o.putHeader("Content-Type", "application/x-www-form-urlencoded");
+    }
+    return client.request(o).compose(req -> form == null ? req.send() : req.send(Buffer.buffer(form)))
+        .compose(resp -> resp.body().map(b -> resp.statusCode()));
+  }
+
+  /**
+   * The baseline: a minimal Vert.x 5 handler on the same server stack that parses the same
+   * parameters (query and form) into a map and answers {@code ok}.
+   */
+  private HttpServer startBaseline() throws Exception {
+    HttpServer server = vertx.createHttpServer();
+    server.requestHandler(req -> {
+      if ("application/x-www-form-urlencoded".equals(req.getHeader("Content-Type"))) {
+        req.setExpectMultipart(true);
+      }
+      req.end().onComplete(ar -> {
+        Map<String, String> params = new HashMap<>();
+        MultiMap q = req.params();
+        q.forEach(e -> params.put(e.getKey(), e.getValue()));
+        req.formAttributes().forEach(e -> params.putIfAbsent(e.getKey(), e.getValue()));
+        req.response().putHeader("Content-Type", "text/plain;charset=UTF-8").end(params.isEmpty() ? "" : "ok");
+      });
+    });
+    return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
