@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The console in headless Chromium (Debian's {@code chromium}, installed by {@code .ci/run}),
@@ -43,10 +42,22 @@ class ConsoleBrowserTest {
   Process browser;
   WebClient http;
 
+  Path profile;
+
   @AfterEach
-  void stop() {
+  void stop() throws Exception {
     if (browser != null) {
+      browser.descendants().forEach(ProcessHandle::destroyForcibly);
       browser.destroyForcibly();
+      browser.waitFor(10, TimeUnit.SECONDS);
+    }
+    if (profile != null) {
+      // best effort: Chromium's helpers may still be writing as they die
+      try (var paths = Files.walk(profile)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (java.io.IOException | java.io.UncheckedIOException ignored) {
+        // left for the OS's temp cleanup
+      }
     }
     if (http != null) {
       http.close();
@@ -57,11 +68,12 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  void consoleShowsInstances_andReflectsADeregistrationLive(@TempDir Path profile) throws Exception {
+  void consoleShowsInstances_andReflectsADeregistrationLive() throws Exception {
     if ("true".equals(System.getenv("CI"))) {
       assertTrue(Files.isExecutable(CHROMIUM), "CI must have Debian's chromium: .ci/run installs it");
     }
     assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is not installed (apt-get install chromium)");
+    profile = Files.createTempDirectory("distro-console-chromium");
     vertx = Vertx.vertx();
     Node node = TestNodes.standalone(vertx, Map.of());
     int port = node.context().config.port;
