@@ -48,12 +48,14 @@ public final class ServiceView {
     }
     long mod = entry.modCount();
     Object c = entry.viewCache().get();
-    Cached cached = c instanceof Cached k && k.modCount == mod ? k : null;
-    if (cached == null) {
-      cached = new Cached(mod, encode(entry, null, false), encode(entry, null, true));
-      entry.viewCache().set(cached);
+    Cached cached = c instanceof Cached k && k.modCount == mod ? k : new Cached(mod, null, null);
+    Hosts h = healthyOnly ? cached.healthyOnly : cached.all;
+    if (h == null) {
+      // each variant is encoded when first asked for after a change, not both every time
+      h = encode(entry, null, healthyOnly);
+      entry.viewCache().set(healthyOnly ? new Cached(mod, cached.all, h) : new Cached(mod, h, cached.healthyOnly));
     }
-    return healthyOnly ? cached.healthyOnly : cached.all;
+    return h;
   }
 
   private static Hosts encode(ServiceEntry entry, Set<String> clusters, boolean healthyOnly) {
