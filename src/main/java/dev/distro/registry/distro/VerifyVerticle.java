@@ -64,13 +64,26 @@ public final class VerifyVerticle extends VerticleBase {
     return Math.max(60_000, 6 * node.config.verifyIntervalMs);
   }
 
-  /** One verify round to every live peer; skipped while the previous one is still running. */
+  /**
+   * One verify round to every live peer; skipped while the previous one is still running. A peer
+   * still loading its snapshot is left out: its digests cannot match yet, and repairing it would
+   * push whole buckets it is about to receive anyway.
+   */
   public Future<Void> round() {
     if (running || cluster.selfState() != Member.State.UP) {
       return Future.succeededFuture();
     }
-    running = true;
     node.store.pruneTombstones(node.store.clock().millis() - tombstoneTtlMs());
+    List<String> targets = new ArrayList<>();
+    for (Member m : cluster.livePeers()) {
+      if (m.state() != Member.State.STARTING) {
+        targets.add(m.address());
+      }
+    }
+    if (targets.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    running = true;
     return vertx.executeBlocking(() -> Digests.compute(node.store, this::ownedHere), false)
         .compose(digests -> {
           StringBuilder sb = new StringBuilder(Digests.BUCKETS * 21 + 64);
@@ -80,8 +93,8 @@ public final class VerifyVerticle extends VerticleBase {
           }
           String body = w.endArray().endObject().toString();
           List<Future<Void>> all = new ArrayList<>();
-          for (Member m : cluster.livePeers()) {
-            all.add(verify(m.address(), body));
+          for (String peer : targets) {
+            all.add(verify(peer, body));
           }
           return Future.join(all).<Void>mapEmpty().otherwiseEmpty();
         })

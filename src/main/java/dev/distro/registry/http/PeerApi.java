@@ -102,6 +102,10 @@ final class PeerApi {
 
   /** Compares the owner's bucket digests with this node's copies of its entries; answers the buckets that differ. */
   private void verify(HttpServerRequest req, JsonNode body) {
+    if (cluster.selfState() != Member.State.UP) {
+      reply(req, 503, "{\"error\":\"not verifying while " + cluster.selfState() + "\"}");
+      return;
+    }
     String from = body.path("from").asText("");
     JsonNode buckets = body.get("buckets");
     if (!isMember(from) || buckets == null || !buckets.isArray() || buckets.size() != Digests.BUCKETS) {

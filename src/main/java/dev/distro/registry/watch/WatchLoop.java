@@ -18,6 +18,8 @@ public final class WatchLoop {
   private final Context context;
   private final Set<WatchSession> sessions = new LinkedHashSet<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
+  /** Sessions on this loop, readable from writers' threads: no session, no wake-up. */
+  private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
   private final long timer;
 
   WatchLoop(WatchHub hub, Context context) {
@@ -30,10 +32,12 @@ public final class WatchLoop {
   public void accept(ServerWebSocket ws) {
     WatchSession s = new WatchSession(hub, this, ws);
     sessions.add(s);
+    open.incrementAndGet();
     hub.connections.incrementAndGet();
     hub.metrics.watchConnectionsOpened.increment();
     ws.closeHandler(v -> {
       if (sessions.remove(s)) {
+        open.decrementAndGet();
         hub.connections.decrementAndGet();
         s.closed();
       }
@@ -42,7 +46,7 @@ public final class WatchLoop {
   }
 
   void wake() {
-    if (scheduled.compareAndSet(false, true)) {
+    if (open.get() > 0 && scheduled.compareAndSet(false, true)) {
       context.runOnContext(v -> {
         scheduled.set(false);
         pump();

@@ -315,6 +315,37 @@ class DistroClusterTest {
     client.close();
   }
 
+  @Test
+  void nodeLoadingItsSnapshot_refusesVerify_andPeersLeaveItOutOfTheirRounds() {
+    cluster = TestCluster.started(2, Map.of("verify-interval-ms", "200"));
+    String a = cluster.address(0);
+    String b = cluster.address(1);
+    cluster.awaitRing();
+    Node nodeB = cluster.node(b);
+    nodeB.context().cluster.selfState(Member.State.STARTING);
+    WebClient client = WebClient.create(nodeB.vertx());
+    StringBuilder buckets = new StringBuilder();
+    for (int i = 0; i < Digests.BUCKETS; i++) {
+      buckets.append(i == 0 ? "" : ",").append(0);
+    }
+    HttpResponse<Buffer> r = Wait.on(client.post(nodeB.context().config.peerPort, "127.0.0.1", "/distro/verify")
+        .putHeader("X-Distro-Secret", TestCluster.SECRET)
+        .sendBuffer(Buffer.buffer("{\"from\":\"" + a + "\",\"buckets\":[" + buckets + "]}")));
+    assertEquals(503, r.statusCode());
+    assertTrue(r.bodyAsString().contains("STARTING"), r.bodyAsString());
+    client.close();
+
+    // a's pings see b starting; once b is up again, both verify as before
+    var m = cluster.node(a).context().metrics;
+    Poll.until(Duration.ofSeconds(10), "a sees b starting", () -> cluster.node(a).context().cluster.livePeers()
+        .stream().anyMatch(p -> p.address().equals(b) && p.state() == Member.State.STARTING));
+    long bytes = m.verifyBytesSent.sum();
+    long rounds = nodeB.context().metrics.verifyRounds.sum();
+    nodeB.context().cluster.selfState(Member.State.UP);
+    Poll.until(Duration.ofSeconds(10), "b verifies again", () -> nodeB.context().metrics.verifyRounds.sum() > rounds);
+    Poll.until(Duration.ofSeconds(10), "a verifies b again", () -> m.verifyBytesSent.sum() > bytes);
+  }
+
   /** Heartbeats for {@code count} instances every {@code periodMs}, through random nodes of a set. */
   final class Beater implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx();
