@@ -6,22 +6,52 @@ import dev.distro.registry.model.Clock;
 import dev.distro.registry.node.Node;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Starts real nodes on loopback and free ports, for tests. */
 public final class TestNodes {
 
   private TestNodes() { }
 
+  /**
+   * A free port below the kernel's ephemeral range (32768 and up on Linux), so that no outgoing
+   * connection can take it between this check and the node's bind. Ports are handed out in order
+   * from a random start, so two test JVMs rarely probe the same ones.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
+    for (int i = 0; i < 20_000; i++) {
+      int p = next();
+      if (bindable(p)) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no free port below 32768");
+  }
+
+  private static final AtomicInteger NEXT =
+      new AtomicInteger(new Random().nextInt(20_000));
+
+  private static int next() {
+    return 10_000 + Math.floorMod(NEXT.getAndIncrement(), 20_000);
+  }
+
+  /** Both TCP and UDP on loopback: a node's DNS and push sockets use UDP. */
+  public static boolean bindable(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress("127.0.0.1", port));
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return false;
+    }
+    try (DatagramSocket d = new DatagramSocket(new InetSocketAddress("127.0.0.1", port))) {
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
