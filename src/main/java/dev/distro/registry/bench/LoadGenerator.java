@@ -35,16 +35,23 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * java -jar target/distro-node.jar bench --targets=127.0.0.1:8848 [--modes=register,beat,list]
  *      [--seconds=10] [--warmup-seconds=3] [--concurrency=128] [--connections=32]
- *      [--instances=10000] [--json=target/bench.json]
+ *      [--instances=10000] [--rate=0] [--watchers=0] [--lag=true|false] [--json=target/bench.json]
  * </pre>
  *
  * Modes: {@code register} (a new ip:port every request), {@code beat} (the 1.x client's beat with its
  * {@code beat} JSON over {@code --instances} registered instances), {@code list} (a 100-instance
- * service). Closed loop: {@code --concurrency} requests in flight. Latency in an HDR histogram.
+ * service). Requests go round-robin over the targets. Closed loop by default ({@code --concurrency}
+ * requests in flight); {@code --rate=N} sends N requests per second instead (open loop, at most
+ * {@code --concurrency} in flight; sends that would exceed it are counted as late and skipped).
+ * Latency in an HDR histogram. {@code --watchers=N} holds N watch connections (spread over the
+ * targets, each subscribed to everything) during every run and counts their events. With
+ * {@code --lag} (the default with more than one target) register runs also measure replication
+ * lag through one watch connection per node: see {@link LagTracker}.
  */
 public final class LoadGenerator {
 
-  record Result(String mode, String target, long requests, long errors, double seconds, Histogram latency) {
+  record Result(String mode, String target, long requests, long errors, long late, double seconds,
+      Histogram latency) {
 
     double rate() {
       return requests / seconds;
@@ -63,7 +70,11 @@ public final class LoadGenerator {
   private final int concurrency;
   private final int connections;
   private final int instances;
+  private final int rate;
+  private final int watchers;
+  private final boolean lag;
   private final AtomicLong unique = new AtomicLong();
+  private final List<LagTracker.Report> lagReports = new ArrayList<>();
 
   LoadGenerator(Vertx vertx, Map<String, String> opts) {
     this.vertx = vertx;
@@ -74,6 +85,9 @@ public final class LoadGenerator {
     this.concurrency = Integer.parseInt(opts.getOrDefault("concurrency", "128"));
     this.connections = Integer.parseInt(opts.getOrDefault("connections", "32"));
     this.instances = Integer.parseInt(opts.getOrDefault("instances", "10000"));
+    this.rate = Integer.parseInt(opts.getOrDefault("rate", "0"));
+    this.watchers = Integer.parseInt(opts.getOrDefault("watchers", "0"));
+    this.lag = Boolean.parseBoolean(opts.getOrDefault("lag", String.valueOf(targets.size() > 1)));
   }
 
   public static void main(String[] args) throws Exception {
@@ -97,30 +111,53 @@ public final class LoadGenerator {
     HttpServer baseline = startBaseline();
     String base = "127.0.0.1:" + baseline.actualPort();
     List<Result> results = new ArrayList<>();
+    Watchers watching = watchers > 0 ? Watchers.open(vertx, targets, watchers) : null;
     for (String mode : opts.getOrDefault("modes", "register,beat,list").split(",")) {
       prepare(mode, targets);
       prepare(mode, List.of(base));
-      results.add(drive(mode, List.of(base), "baseline"));
-      results.add(drive(mode, targets, String.join(",", targets)));
+      results.add(drive(mode, List.of(base), "baseline", null));
+      LagTracker tracker = lag && mode.equals("register") ? new LagTracker(vertx, targets) : null;
+      if (tracker != null) {
+        await(tracker.start(), "connecting the lag watchers");
+      }
+      results.add(drive(mode, targets, String.join(",", targets), tracker));
     }
+    long watchEvents = watching != null ? watching.close() : 0;
     System.out.println();
-    System.out.printf("%-9s %-22s %11s %9s %9s %9s %9s %7s %8s%n", "mode", "target", "req/s", "p50 ms", "p99 ms",
-        "p99.9 ms", "max ms", "errors", "ratio");
+    System.out.printf("%-9s %-22s %11s %9s %9s %9s %9s %7s %6s %8s%n", "mode", "target", "req/s", "p50 ms",
+        "p99 ms", "p99.9 ms", "max ms", "errors", "late", "ratio");
     JsonWriter json = new JsonWriter().beginArray();
     for (int i = 0; i < results.size(); i += 2) {
       Result b = results.get(i);
       Result n = results.get(i + 1);
       for (Result r : List.of(b, n)) {
         String ratio = r == n ? String.format(Locale.ROOT, "%.2f", n.rate() / b.rate()) : "";
-        System.out.printf(Locale.ROOT, "%-9s %-22s %11.0f %9.2f %9.2f %9.2f %9.2f %7d %8s%n", r.mode(),
+        System.out.printf(Locale.ROOT, "%-9s %-22s %11.0f %9.2f %9.2f %9.2f %9.2f %7d %6d %8s%n", r.mode(),
             clip(r.target()), r.rate(), r.ms(50), r.ms(99), r.ms(99.9), r.latency().getMaxValue() / 1000.0,
-            r.errors(), ratio);
+            r.errors(), r.late(), ratio);
         json.beginObject().field("mode", r.mode()).field("target", r.target()).field("requests", r.requests())
-            .field("errors", r.errors()).field("seconds", r.seconds()).field("rate", r.rate())
+            .field("errors", r.errors()).field("late", r.late()).field("seconds", r.seconds())
+            .field("offeredRate", rate).field("rate", r.rate())
             .field("p50Ms", r.ms(50)).field("p90Ms", r.ms(90)).field("p99Ms", r.ms(99)).field("p999Ms", r.ms(99.9))
             .field("maxMs", r.latency().getMaxValue() / 1000.0)
             .field("ratioToBaseline", r == n ? n.rate() / b.rate() : 1.0).endObject();
       }
+    }
+    for (LagTracker.Report r : lagReports) {
+      System.out.printf(Locale.ROOT, "%nreplication lag (ack -> visible on all %d nodes), %d writes: p50 %.1f ms, "
+          + "p99 %.1f ms, p99.9 %.1f ms, max %.1f ms; not seen everywhere: %d; failed writes: %d; "
+          + "all nodes converged %s after the load stopped%n", targets.size(), r.tracked(), r.ms(50), r.ms(99),
+          r.ms(99.9), r.lag().getMaxValue() / 1000.0, r.missing(), r.failed(),
+          r.convergedMs() < 0 ? "NOT within 10 s" : r.convergedMs() + " ms");
+      json.beginObject().field("mode", "replication-lag").field("nodes", targets.size()).field("writes", r.tracked())
+          .field("p50Ms", r.ms(50)).field("p99Ms", r.ms(99)).field("p999Ms", r.ms(99.9))
+          .field("maxMs", r.lag().getMaxValue() / 1000.0).field("missing", r.missing()).field("failed", r.failed())
+          .field("convergedMs", r.convergedMs()).endObject();
+    }
+    if (watching != null) {
+      System.out.printf(Locale.ROOT, "%n%d watch connections received %d events in all%n", watchers, watchEvents);
+      json.beginObject().field("mode", "watchers").field("connections", watchers).field("events", watchEvents)
+          .endObject();
     }
     String out = json.endArray().toString();
     if (opts.containsKey("json")) {
@@ -174,23 +211,21 @@ public final class LoadGenerator {
         prepareLoop(client, where, mode, n, next, done));
   }
 
-  private Result drive(String mode, List<String> where, String label) {
+  private Result drive(String mode, List<String> where, String label, LagTracker tracker) {
     HttpClient client = client();
     Histogram hist = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-    AtomicLong requests = new AtomicLong();
-    AtomicLong errors = new AtomicLong();
-    long start = System.nanoTime();
-    long measureFrom = start + TimeUnit.SECONDS.toNanos(warmup);
-    long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
-    Promise<Void> finished = Promise.promise();
-    AtomicLong running = new AtomicLong(concurrency);
+    Run run = new Run(mode, where, client, hist, tracker);
     long progress = vertx.setPeriodic(1000, id -> System.out.printf("\r%-9s %-22s %9d requests, %d errors   ",
-        mode, clip(label), requests.get(), errors.get()));
-    for (int w = 0; w < concurrency; w++) {
-      loop(client, mode, where, hist, requests, errors, measureFrom, end, running, finished);
+        mode, clip(label), run.requests.get(), run.errors.get()));
+    if (rate > 0) {
+      run.openLoop();
+    } else {
+      for (int w = 0; w < concurrency; w++) {
+        run.closedLoop();
+      }
     }
     try {
-      finished.future().toCompletionStage().toCompletableFuture().get(seconds + warmup + 60L, TimeUnit.SECONDS);
+      run.finished.future().toCompletionStage().toCompletableFuture().get(seconds + warmup + 60L, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     } finally {
@@ -198,51 +233,134 @@ public final class LoadGenerator {
       client.close();
     }
     System.out.print("\r" + " ".repeat(70) + "\r");
+    if (tracker != null) {
+      lagReports.add(tracker.finish(run.lastAck.get(), 10_000));
+    }
     synchronized (hist) {
-      return new Result(mode, label, requests.get(), errors.get(), seconds, hist.copy());
+      return new Result(mode, label, run.requests.get(), run.errors.get(), run.late.get(), seconds, hist.copy());
     }
   }
 
-  private void loop(HttpClient client, String mode, List<String> where, Histogram hist, AtomicLong requests,
-      AtomicLong errors, long measureFrom, long end, AtomicLong running, Promise<Void> finished) {
-    long t0 = System.nanoTime();
-    if (t0 >= end) {
-      if (running.decrementAndGet() == 0) {
-        finished.tryComplete();
-      }
-      return;
+  /** One measured run: closed loop (each completion sends the next) or open loop (a timer paces sends). */
+  private final class Run {
+    final String mode;
+    final List<String> where;
+    final HttpClient client;
+    final Histogram hist;
+    final LagTracker tracker;
+    final AtomicLong requests = new AtomicLong();
+    final AtomicLong errors = new AtomicLong();
+    final AtomicLong late = new AtomicLong();
+    final AtomicLong inFlight = new AtomicLong();
+    final AtomicLong lastAck = new AtomicLong();
+    final Promise<Void> finished = Promise.promise();
+    final long start = System.nanoTime();
+    final long measureFrom = start + TimeUnit.SECONDS.toNanos(warmup);
+    final long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+    final AtomicLong running = new AtomicLong(concurrency);
+
+    Run(String mode, List<String> where, HttpClient client, Histogram hist, LagTracker tracker) {
+      this.mode = mode;
+      this.where = where;
+      this.client = client;
+      this.hist = hist;
+      this.tracker = tracker;
     }
-    long i = unique.getAndIncrement();
-    Future<Integer> f = switch (mode) {
-      case "register" -> send(client, target(where, i), HttpMethod.POST,
-          "/nacos/v1/ns/instance?serviceName=bench" + (i % 100) + "&ip=" + ip(i + 1_000_000) + "&port="
-              + (1 + i % 60_000), null);
-      case "beat" -> {
-        long k = i % instances;
-        String beat = "{\"cluster\":\"DEFAULT\",\"ip\":\"" + ip(k) + "\",\"metadata\":{},\"period\":5000,"
-            + "\"port\":8080,\"scheduled\":false,\"serviceName\":\"DEFAULT_GROUP@@benchbeat\",\"stopped\":false,"
-            + "\"weight\":1.0}";
-        yield send(client, target(where, i), HttpMethod.PUT, "/nacos/v1/ns/instance/beat?serviceName="
-            + "DEFAULT_GROUP%40%40benchbeat&ip=" + ip(k) + "&port=8080&clusterName=DEFAULT",
-            "beat=" + URLEncoder.encode(beat, StandardCharsets.UTF_8));
-      }
-      case "list" -> send(client, target(where, i), HttpMethod.GET,
-          "/nacos/v1/ns/instance/list?serviceName=benchlist&clusters=&healthyOnly=false", null);
-      default -> throw new IllegalArgumentException("unknown mode " + mode);
-    };
-    f.onComplete(ar -> {
-      long now = System.nanoTime();
-      if (now >= measureFrom && now < end) {
-        requests.incrementAndGet();
-        if (ar.failed() || ar.result() >= 400) {
-          errors.incrementAndGet();
+
+    void closedLoop() {
+      if (System.nanoTime() >= end) {
+        if (running.decrementAndGet() == 0) {
+          finished.tryComplete();
         }
-        synchronized (hist) {
-          hist.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(now - t0), hist.getHighestTrackableValue()));
-        }
+        return;
       }
-      loop(client, mode, where, hist, requests, errors, measureFrom, end, running, finished);
-    });
+      issue().onComplete(ar -> closedLoop());
+    }
+
+    void openLoop() {
+      long[] issued = {0};
+      vertx.setPeriodic(1, id -> {
+        long now = System.nanoTime();
+        if (now >= end) {
+          vertx.cancelTimer(id);
+          if (inFlight.get() == 0) {
+            finished.tryComplete();
+          }
+          return;
+        }
+        long due = (now - start) * rate / 1_000_000_000L - issued[0];
+        for (; due > 0; due--) {
+          issued[0]++;
+          if (inFlight.get() >= concurrency) {
+            if (now >= measureFrom) {
+              late.incrementAndGet();
+            }
+            continue;
+          }
+          issue().onComplete(ar -> {
+            if (System.nanoTime() >= end && inFlight.get() == 0) {
+              finished.tryComplete();
+            }
+          });
+        }
+      });
+    }
+
+    private Future<Integer> issue() {
+      long t0 = System.nanoTime();
+      long i = unique.getAndIncrement();
+      boolean measured = t0 >= measureFrom;
+      String ip = ip(i + 1_000_000);
+      int port = (int) (1 + i % 60_000);
+      inFlight.incrementAndGet();
+      Future<Integer> f = switch (mode) {
+        case "register" -> {
+          if (tracker != null && measured) {
+            tracker.sent(ip, port);
+          }
+          yield send(client, target(where, i), HttpMethod.POST,
+              "/nacos/v1/ns/instance?serviceName=bench" + (i % 100) + "&ip=" + ip + "&port=" + port, null);
+        }
+        case "beat" -> {
+          long k = i % instances;
+          String beat = "{\"cluster\":\"DEFAULT\",\"ip\":\"" + ip(k) + "\",\"metadata\":{},\"period\":5000,"
+              + "\"port\":8080,\"scheduled\":false,\"serviceName\":\"DEFAULT_GROUP@@benchbeat\",\"stopped\":false,"
+              + "\"weight\":1.0}";
+          yield send(client, target(where, i), HttpMethod.PUT, "/nacos/v1/ns/instance/beat?serviceName="
+              + "DEFAULT_GROUP%40%40benchbeat&ip=" + ip(k) + "&port=8080&clusterName=DEFAULT",
+              "beat=" + URLEncoder.encode(beat, StandardCharsets.UTF_8));
+        }
+        case "list" -> send(client, target(where, i), HttpMethod.GET,
+            "/nacos/v1/ns/instance/list?serviceName=benchlist&clusters=&healthyOnly=false", null);
+        default -> throw new IllegalArgumentException("unknown mode " + mode);
+      };
+      return f.andThen(ar -> {
+        inFlight.decrementAndGet();
+        long now = System.nanoTime();
+        boolean ok = ar.succeeded() && ar.result() < 400;
+        if (tracker != null && measured) {
+          tracker.acked(ip, port, ok);
+        }
+        lastAck.accumulateAndGet(now, Math::max);
+        if (now >= measureFrom && now < end) {
+          requests.incrementAndGet();
+          if (!ok) {
+            errors.incrementAndGet();
+          }
+          synchronized (hist) {
+            hist.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(now - t0), hist.getHighestTrackableValue()));
+          }
+        }
+      });
+    }
+  }
+
+  private static void await(Future<?> f, String what) {
+    try {
+      f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(what + " failed: " + e.getMessage(), e);
+    }
   }
 
   private static String target(List<String> where, long i) {
