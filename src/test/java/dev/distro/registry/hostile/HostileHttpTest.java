@@ -284,4 +284,181 @@ class HostileHttpTest {
     }
     before.assertUnchanged(cluster, name);
   }
+
+  // ---- exact bytes: paths, encodings, framing, sizes ----
+
+  static final String Q = "serviceName=raw&ip=10.3.0.1&port=80";
+
+  static String req(String method, String target, String headers, String body) {
+    return method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers
+        + (body == null ? "" : "Content-Length: " + body.length() + "\r\n") + "\r\n" + (body == null ? "" : body);
+  }
+
+  static String form(String method, String target, String headers, String body) {
+    return req(method, target, "Content-Type: application/x-www-form-urlencoded\r\n" + headers, body);
+  }
+
+  static Arguments r(String name, String request, int status, String message) {
+    return Arguments.of(name, request, status, message);
+  }
+
+  static Stream<Arguments> raws() {
+    List<Arguments> l = new ArrayList<>();
+    // paths: only the exact route reaches a handler
+    for (String path : new String[] {I + "/", NS + "//instance", NS + "/./instance", NS + "/x/../instance",
+        NS + "/x/%2e%2e/instance", NS + "/x/%2E%2E/instance", NS + "/%69nstance", NS + "%2Finstance",
+        I + "%2F", I + ";jsessionid=1", I + "/.", I + "%00", I + "%20", NS + "/INSTANCE", I + "/beat/..",
+        "/nacos/v1/ns/instance/..;/instance", "/nacos/v2/ns/../v1/ns/instance"}) {
+      l.add(r("POST " + path, req("POST", path + "?" + Q, "", null), 501, "{\"timestamp\""));
+    }
+    l.add(r("POST //nacos", req("POST", "/" + I + "?" + Q, "", null), 404, "{\"timestamp\""));
+    l.add(r("POST /NACOS", req("POST", I.toUpperCase(java.util.Locale.ROOT) + "?" + Q, "", null), 404,
+        "{\"timestamp\""));
+    l.add(r("unknown method", req("FOO", I + "?" + Q, "", null), 501, "{\"timestamp\""));
+    // query-string tricks
+    l.add(r("repeated port, first bad", req("POST", I + "?serviceName=raw&ip=10.3.0.1&port=abc&port=80", "", null),
+        400, PORT));
+    l.add(r("repeated serviceName, first empty", req("POST", I + "?serviceName=&serviceName=raw&ip=10.3.0.1&port=80",
+        "", null), 400, "Param 'serviceName' is required."));
+    l.add(r("empty parameter names", req("POST", I + "?=raw&=10.3.0.1&&&=80", "", null), 400,
+        "Param 'serviceName' is required."));
+    l.add(r("names without values", req("POST", I + "?serviceName&ip&port", "", null), 400,
+        "Param 'serviceName' is required."));
+    l.add(r("encoded '=' in a name", req("POST", I + "?serviceName%3Draw&ip=10.3.0.1&port=80", "", null), 400,
+        "Param 'serviceName' is required."));
+    l.add(r("query and form disagree: query wins", form("POST", I + "?serviceName=raw&ip=10.3.0.1&port=0", "",
+        "port=80"), 400, PORT));
+    l.add(r("semicolon is not a separator", req("POST", I + "?serviceName=raw&ip=10.3.0.1&port=80;port=1", "",
+        null), 400, PORT));
+    // encodings in the query
+    l.add(r("invalid UTF-8 %C3%28", req("POST", I + "?serviceName=a%C3%28&ip=10.3.0.1&port=80", "", null), 400,
+        NAME_CHARS));
+    l.add(r("lone surrogate %ED%A0%80", req("POST", I + "?serviceName=a%ED%A0%80&ip=10.3.0.1&port=80", "", null),
+        400, NAME_CHARS));
+    l.add(r("overlong slash %C0%AF", req("POST", I + "?serviceName=a%C0%AF..%C0%AFb&ip=10.3.0.1&port=80", "", null),
+        400, NAME_CHARS));
+    l.add(r("lone %FF", req("POST", I + "?serviceName=%FF&ip=10.3.0.1&port=80", "", null), 400, NAME_CHARS));
+    l.add(r("encoded NUL", req("POST", I + "?serviceName=a%00&ip=10.3.0.1&port=80", "", null), 400, NAME_CHARS));
+    l.add(r("encoded CRLF", req("POST", I + "?serviceName=a%0D%0ASet-Cookie:x&ip=10.3.0.1&port=80", "", null), 400,
+        NAME_CHARS));
+    l.add(r("encoded slash", req("POST", I + "?serviceName=a%2Fb&ip=10.3.0.1&port=80", "", null), 400, NAME_CHARS));
+    l.add(r("bad percent %zz", req("POST", I + "?serviceName=a%zz&ip=10.3.0.1&port=80", "", null), 400,
+        "malformed query string: invalid percent-encoding."));
+    l.add(r("truncated percent", req("POST", I + "?serviceName=raw&ip=10.3.0.1&port=80%", "", null), 400,
+        "malformed query string: invalid percent-encoding."));
+    for (String bytes : new String[] {"\u00c3\u00a9", "\u00c3\u0028", "\u00ff", "\u0000", "\u007f"}) {
+      l.add(r("unencoded bytes " + Arrays.toString(bytes.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)),
+          req("POST", I + "?serviceName=a" + bytes + "&ip=10.3.0.1&port=80", "", null), 400,
+          "malformed request target: bytes outside printable ASCII must be percent-encoded."));
+    }
+    // form bodies
+    l.add(r("form: invalid UTF-8", form("POST", I, "", "serviceName=a%C3%28&ip=10.3.0.1&port=80"), 400, NAME_CHARS));
+    l.add(r("form: bad percent", form("POST", I, "", "serviceName=a%zz&ip=10.3.0.1&port=80"), 400,
+        "malformed form body"));
+    l.add(r("form: JSON instead", form("POST", I, "", "{\"serviceName\":\"raw\",\"ip\":\"10.3.0.1\",\"port\":80}"),
+        400, "Param 'serviceName' is required."));
+    l.add(r("JSON content type", req("POST", I, "Content-Type: application/json\r\n",
+        "{\"serviceName\":\"raw\",\"ip\":\"10.3.0.1\",\"port\":80}"), 400, "Param 'serviceName' is required."));
+    l.add(r("multipart content type", req("POST", I, "Content-Type: multipart/form-data; boundary=X\r\n",
+        "--X\r\nContent-Disposition: form-data; name=\"serviceName\"\r\n\r\nraw\r\n--X--\r\n"), 400,
+        "Param 'serviceName' is required."));
+    l.add(r("form: 300 fields", form("POST", I, "", "a=1&".repeat(300) + Q), 400, ""));
+    // framing
+    l.add(r("Content-Length negative", req("POST", I + "?" + Q, "Content-Length: -1\r\n", null), 400, ""));
+    l.add(r("Content-Length not a number", req("POST", I + "?" + Q, "Content-Length: 1x\r\n", null), 400, ""));
+    l.add(r("two Content-Lengths", req("POST", I + "?" + Q, "Content-Length: 3\r\nContent-Length: 5\r\n", null)
+        + "abcde", 400, ""));
+    l.add(r("chunked and Content-Length", form("POST", I, "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n",
+        null) + "5\r\nport=\r\n0\r\n\r\n", 400, ""));
+    l.add(r("bad chunk size", form("POST", I + "?" + Q, "Transfer-Encoding: chunked\r\n", null)
+        + "zz\r\nport=80\r\n0\r\n\r\n", 400, ""));
+    l.add(r("unknown transfer coding", form("POST", I + "?" + Q, "Transfer-Encoding: gzip\r\n", null), 400,
+        "unsupported Transfer-Encoding: only chunked is accepted."));
+    l.add(r("chunked, then gzip", form("POST", I + "?" + Q, "Transfer-Encoding: chunked, gzip\r\n", null), 400,
+        "invalid request: 400"));
+    l.add(r("header with NUL", req("POST", I + "?" + Q, "X-A: a\u0000b\r\n", null), 400, ""));
+    l.add(r("header without colon", req("POST", I + "?" + Q, "NoColonHere\r\n", null), 400, ""));
+    l.add(r("space before colon", req("POST", I + "?" + Q, "Content-Length : 0\r\n", null), 400, ""));
+    l.add(r("garbage request line", "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003\r\n\r\n", 400, ""));
+    // sizes
+    l.add(r("URI of 100 KB", req("GET", I + "/list?serviceName=" + "x".repeat(100_000), "", null), 414,
+        "invalid request: 414"));
+    l.add(r("URI of 9 KB path", req("GET", "/nacos/" + "a/".repeat(4_600), "", null), 414, "invalid request: 414"));
+    l.add(r("one 64 KB header", req("GET", I + "/list?serviceName=seed", "Cookie: " + "c".repeat(65_536) + "\r\n", null),
+        431, "invalid request: 431"));
+    l.add(r("100 headers of 8 KB", req("GET", I + "/list?serviceName=seed", ("X-H: " + "h".repeat(8_000) + "\r\n")
+        .repeat(100), null), 431, "invalid request: 431"));
+    l.add(r("3,000 tiny headers", req("POST", I + "?" + Q, "X: y\r\n".repeat(3_000), null), 431,
+        "invalid request: 431"));
+    return l.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("raws")
+  void hostileBytes_rejectedWithStatus_andNothingChanges(String name, String request, int status, String message) {
+    RegistryState before = RegistryState.of(cluster);
+    RawHttp.Response resp = RawHttp.exchange(port, request);
+    assertEquals(status, resp.status(), name + ": " + resp.body());
+    assertTrue(resp.body().startsWith(message), name + ": body was: " + resp.body());
+    before.assertUnchanged(cluster, name);
+    assertEquals(200, api.get("/health/live").statusCode(), name + ": the node still answers");
+  }
+
+  // ---- oversized bodies on every write route ----
+
+  static Stream<Arguments> writeRoutes() {
+    List<Arguments> l = new ArrayList<>();
+    for (String v : new String[] {"v1", "v2"}) {
+      String ns = "/nacos/" + v + "/ns";
+      for (String[] m : new String[][] {{"POST", "/instance"}, {"PUT", "/instance"}, {"PATCH", "/instance"},
+          {"DELETE", "/instance"}, {"PUT", "/instance/beat"}, {"POST", "/service"}, {"PUT", "/service"},
+          {"DELETE", "/service"}, {"PUT", "/operator/switches"}}) {
+        l.add(Arguments.of(m[0], ns + m[1]));
+      }
+    }
+    return l.stream();
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("writeRoutes")
+  void oversizedBody_413_onEveryWriteRoute_declaredAndChunked(String method, String path) {
+    RegistryState before = RegistryState.of(cluster);
+    String big = Q + "&metadata=" + "x".repeat(70_000);
+    for (boolean chunked : new boolean[] {false, true}) {
+      HttpClientResponse resp = Wait.on(raw.request(new RequestOptions().setMethod(HttpMethod.valueOf(method))
+              .setHost("127.0.0.1").setPort(port).setURI(path))
+          .compose(req -> {
+            req.putHeader("Content-Type", "application/x-www-form-urlencoded");
+            req.setChunked(chunked);
+            return req.send(Buffer.buffer(big)).compose(rr -> rr.body().map(b -> {
+              assertTrue(b.toString().contains("request body too large: the limit is 65536 bytes."), b.toString());
+              return rr;
+            }));
+          }));
+      assertEquals(413, resp.statusCode(), method + " " + path + (chunked ? " chunked" : ""));
+    }
+    before.assertUnchanged(cluster, method + " " + path);
+  }
+
+  // ---- legitimate unicode round-trips exactly ----
+
+  @Test
+  void emojiAndCjkServiceName_storedVerbatim_andListedBack() {
+    String name = "\u8ba2\u5355-\uD83D\uDE80-svc";
+    var owner = cluster.node(cluster.node(a).context().cluster.ownerOf("10.4.0.1", 80)).context().store;
+    long revision = owner.revision();
+    int instances = cluster.node(a).context().store.instanceCount();
+    assertEquals("ok", api.post(I, "serviceName", name, "ip", "10.4.0.1", "port", "80", "metadata", LONG_TIMEOUTS)
+        .bodyAsString());
+    assertEquals(revision + 1, owner.revision(), "exactly one change on the owner");
+    for (String n : cluster.running()) {
+      Poll.until(Duration.ofSeconds(5), name + " on " + n, () -> cluster.api(n).list(name).getJsonArray("hosts").size() == 1);
+      assertEquals("DEFAULT_GROUP@@" + name, cluster.api(n).list(name).getString("name"));
+    }
+    assertEquals("ok", api.delete(I, "serviceName", name, "ip", "10.4.0.1", "port", "80").bodyAsString());
+    for (String n : cluster.running()) {
+      Poll.until(Duration.ofSeconds(5), name + " gone on " + n,
+          () -> cluster.node(n).context().store.instanceCount() == instances);
+    }
+  }
 }
