@@ -9,6 +9,7 @@ import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ServiceEntry;
+import dev.distro.registry.store.Versions;
 import dev.distro.registry.support.JsonWriter;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -52,6 +53,9 @@ public final class SyncCodec {
     public int stale;
     public int rejected;
   }
+
+  /** How far ahead of this node's clock a peer's version may be (clock skew between members). */
+  public static final long MAX_VERSION_AHEAD_MS = 3_600_000;
 
   private SyncCodec() { }
 
@@ -157,10 +161,7 @@ public final class SyncCodec {
     try {
       String op = text(n, "o");
       ServiceKey key = new ServiceKey(text(n, "ns"), text(n, "g"), text(n, "s"));
-      long version = n.path("v").asLong(-1);
-      if (version <= 0) {
-        throw new IllegalArgumentException("bad version");
-      }
+      long version = version(n, store);
       switch (op) {
         case "put" -> {
           Instance i = new Instance(key, text(n, "c"), text(n, "ip"), port(n), weight(n),
@@ -212,15 +213,34 @@ public final class SyncCodec {
     return v.asText();
   }
 
+  /**
+   * An integral version above 0 whose wall-clock part is at most {@link #MAX_VERSION_AHEAD_MS}
+   * ahead of this node's clock. A version from far in the future (Long.MAX_VALUE, 1e30) would win
+   * over every later write to its instance and drag this node's hybrid clock along.
+   */
+  private static long version(JsonNode n, RegistryStore store) {
+    JsonNode v = n.get("v");
+    if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() <= 0
+        || Versions.millisOf(v.asLong()) > store.clock().millis() + MAX_VERSION_AHEAD_MS) {
+      throw new IllegalArgumentException("bad version");
+    }
+    return v.asLong();
+  }
+
+  /** An integral port from 1 to 65535 (never truncated: 2^32 + 1 is not port 1). */
   private static int port(JsonNode n) {
-    int p = n.path("p").asInt(-1);
-    if (p < 1 || p > 65535) {
+    JsonNode v = n.get("p");
+    if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1 || v.asInt() > 65535) {
       throw new IllegalArgumentException("bad port");
     }
-    return p;
+    return v.asInt();
   }
 
   private static double weight(JsonNode n) {
+    JsonNode v = n.get("w");
+    if (v != null && !v.isNull() && !v.isNumber()) {
+      throw new IllegalArgumentException("bad weight");
+    }
     double w = n.path("w").asDouble(1.0);
     if (!(w >= 0 && w <= 10_000)) {
       throw new IllegalArgumentException("bad weight");

@@ -20,18 +20,24 @@ final class Call {
 
   final HttpServerRequest req;
   final boolean v2;
-  private final MultiMap query;
   private final MultiMap form;
+  private MultiMap query;
 
   Call(HttpServerRequest req, boolean v2, MultiMap form) {
     this.req = req;
     this.v2 = v2;
-    this.query = req.params();
     this.form = form;
   }
 
-  /** A parameter, or null when absent. */
+  /**
+   * A parameter, or null when absent. The query string is decoded on first use (a refusal never
+   * decodes it), with ';' an ordinary character as in the URL standard: {@code port=80;port=1} is
+   * one value, not two (Vert.x's {@code params()} splits on ';').
+   */
   String param(String name) {
+    if (query == null) {
+      query = req.params(true);
+    }
     String v = query.get(name);
     if (v == null && form != null) {
       v = form.get(name);

@@ -160,6 +160,12 @@ public final class HttpVerticle extends VerticleBase {
   void handle(HttpServerRequest req) {
     node.metrics.requests.increment();
     String path = req.path();
+    String malformed = malformed(req);
+    if (malformed != null) {
+      reject(req, path.startsWith("/nacos/v2/"), new ApiException(400, ApiException.PARAMETER_VALIDATE_ERROR, malformed),
+          true);
+      return;
+    }
     switch (path) {
       case "/health/live", "/nacos/v1/console/health/liveness" -> {
         String problem = node.liveness.problem();
@@ -208,6 +214,35 @@ public final class HttpVerticle extends VerticleBase {
     } else {
       dispatch(req, route, null);
     }
+  }
+
+  /**
+   * What Netty lets through but HTTP/1.1 forbids, checked before anything reads the request: a
+   * request target with bytes outside printable ASCII (they must be percent-encoded; read as Latin-1
+   * they would name something else than the client meant), a transfer coding other than chunked
+   * (RFC 9112 section 6.1: the body's length is unknown, and a proxy in front may frame it
+   * differently), and a query string with a malformed percent-encoding (Netty's decoder throws).
+   *
+   * @return the refusal message, or null when the request may proceed
+   */
+  static String malformed(HttpServerRequest req) {
+    String uri = req.uri();
+    for (int i = 0; i < uri.length(); i++) {
+      char ch = uri.charAt(i);
+      if (ch <= ' ' || ch >= 0x7f) {
+        return "malformed request target: bytes outside printable ASCII must be percent-encoded.";
+      }
+    }
+    String te = req.getHeader(HttpHeaders.TRANSFER_ENCODING);
+    if (te != null && !"chunked".equalsIgnoreCase(te.trim())) {
+      return "unsupported Transfer-Encoding: only chunked is accepted.";
+    }
+    try {
+      req.params(true);
+    } catch (IllegalArgumentException e) {
+      return "malformed query string: invalid percent-encoding.";
+    }
+    return null;
   }
 
   /** Netty's form decoder reports a field or body over our limits as "exceed"/"too long". */

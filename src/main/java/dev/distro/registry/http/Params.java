@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -102,6 +104,11 @@ final class Params {
     }
   }
 
+  /**
+   * A service name: no control characters, no whitespace of any script, no format characters
+   * (bidi overrides and marks, zero-width characters, BOM: they make a name display as another),
+   * no U+FFFD (what invalid UTF-8 decodes to) or noncharacters, no unpaired surrogate.
+   */
   static void checkName(String param, String name, int max) {
     checkLength(param, name, max);
     if (name.contains(ServiceKey.GROUP_SEPARATOR) || name.startsWith("@")) {
@@ -109,7 +116,8 @@ final class Params {
     }
     for (int i = 0; i < name.length(); i++) {
       char ch = name.charAt(i);
-      if (Character.isISOControl(ch) || Character.isWhitespace(ch) || ch == '#' || ch == '/' || ch == '\\'
+      if (Character.isISOControl(ch) || Character.isWhitespace(ch) || Character.isSpaceChar(ch) || ch == '#'
+          || ch == '/' || ch == '\\' || Character.getType(ch) == Character.FORMAT || ch >= '\uFFFD'
           || Character.isSurrogate(ch) && !validSurrogateAt(name, i)) {
         throw illegalChars(param);
       }
@@ -164,11 +172,35 @@ final class Params {
       throw ApiException.missing("ip");
     }
     boolean dotted = ip.chars().allMatch(ch -> ch == '.' || ch >= '0' && ch <= '9');
-    if (ip.length() > 253 || !(IPV4.matcher(ip).matches() || ip.indexOf(':') >= 0 && IPV6.matcher(ip).matches()
-        || !dotted && ip.indexOf(':') < 0 && HOSTNAME.matcher(ip).matches())) {
+    if (ip.length() > 253 || !(IPV4.matcher(ip).matches() || ip.indexOf(':') >= 0 && ipv6(ip)
+        || !dotted && ip.indexOf(':') < 0 && HOSTNAME.matcher(ip).matches() && !numericLastLabel(ip))) {
       throw ApiException.illegal("ip", "it should be an IPv4 or IPv6 address or a host name.");
     }
     return ip;
+  }
+
+  /** An IPv6 literal (with an optional zone): parsed as a literal, never looked up. */
+  private static boolean ipv6(String ip) {
+    if (!IPV6.matcher(ip).matches()) {
+      return false;
+    }
+    int zone = ip.indexOf('%');
+    try {
+      InetAddress.getByName(zone < 0 ? ip : ip.substring(0, zone)); // a literal: ':' rules out a lookup
+      return true;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A host name whose last label is a number ({@code 1.2.3.999}, {@code 0x7f.1.1.1}) is not a
+   * name (RFC 3696 section 2) and some resolvers read it as an address.
+   */
+  private static boolean numericLastLabel(String host) {
+    String h = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    String last = h.substring(h.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT);
+    return last.chars().allMatch(Character::isDigit) || last.matches("0x[0-9a-f]*");
   }
 
   static int port(String raw) {
@@ -324,8 +356,9 @@ final class Params {
         } catch (NumberFormatException e) {
           ms = -1;
         }
-        if (ms <= 0) {
-          throw ApiException.illegal(param, "'" + key + "' should be a positive number of milliseconds.");
+        if (ms <= 0 || ms > Instance.MAX_PRESERVED_MS) {
+          throw ApiException.illegal(param, "'" + key + "' should be a number of milliseconds from 1 to "
+              + Instance.MAX_PRESERVED_MS + ".");
         }
       }
     }

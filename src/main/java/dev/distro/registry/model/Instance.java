@@ -31,6 +31,8 @@ public record Instance(
   public static final long DEFAULT_BEAT_INTERVAL_MS = 5_000;
   public static final long DEFAULT_BEAT_TIMEOUT_MS = 15_000;
   public static final long DEFAULT_DELETE_TIMEOUT_MS = 30_000;
+  /** The longest preserved interval or timeout (about 24.8 days). */
+  public static final long MAX_PRESERVED_MS = Integer.MAX_VALUE;
 
   public Instance {
     metadata = Map.copyOf(metadata);
@@ -84,11 +86,15 @@ public record Instance(
     return v == null ? dflt : parseMillis(v, dflt);
   }
 
-  /** Parses a preserved timing value; validation at the API edge guarantees a positive long. */
+  /**
+   * Parses a preserved timing value; validation at the API edge keeps it from 1 to
+   * {@link #MAX_PRESERVED_MS}, and a larger one (from a peer) is capped so that lease arithmetic
+   * cannot overflow.
+   */
   static long parseMillis(String v, long dflt) {
     try {
       long ms = Long.parseLong(v.trim());
-      return ms > 0 ? ms : dflt;
+      return ms > 0 ? Math.min(ms, MAX_PRESERVED_MS) : dflt;
     } catch (NumberFormatException e) {
       return dflt;
     }

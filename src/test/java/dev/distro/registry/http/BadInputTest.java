@@ -92,7 +92,8 @@ class BadInputTest {
         c("metadata too big", "POST", I, 400, "Param 'metadata' is illegal, the metadata should not exceed 512 bytes.",
             "serviceName", "s", "ip", "10.0.0.1", "port", "80", "metadata", "{\"a\":\"" + "x".repeat(600) + "\"}"),
         c("metadata bad timeout", "POST", I, 400,
-            "Param 'metadata' is illegal, 'preserved.heart.beat.timeout' should be a positive number of milliseconds.",
+            "Param 'metadata' is illegal, 'preserved.heart.beat.timeout' should be a number of milliseconds from 1 to"
+                + " 2147483647.",
             "serviceName", "s", "ip", "10.0.0.1", "port", "80", "metadata", "{\"preserved.heart.beat.timeout\":\"-5\"}"),
         c("empty group in name", "POST", I, 400, "Param 'serviceName' is illegal, groupName can't be empty",
             "serviceName", "@@s1", "ip", "10.0.0.1", "port", "80"),
