@@ -41,7 +41,7 @@ public final class HttpVerticle extends VerticleBase {
       HttpHeaders.createOptimized("text/plain; version=0.0.4; charset=utf-8");
 
   /** How a route is gated by the server status (Nacos's TrafficReviseFilter). */
-  private enum Kind { READ, WRITE, OPS }
+  private enum Kind { READ, WRITE, OPS, LOGIN }
 
   /**
    * @param forwardable an instance write or beat: sent to the instance's owner when that is
@@ -84,6 +84,10 @@ public final class HttpVerticle extends VerticleBase {
     add("GET", "/nacos/v1/ns/operator/servers", ops::servers, false, Kind.OPS);
     add("GET", "/nacos/v1/ns/catalog/services", naming::catalog, false, Kind.READ);
     add("GET", "/nacos/v1/core/cluster/nodes", ops::clusterNodes, false, Kind.OPS);
+    if (node.config.authEnabled) {
+      add("POST", "/nacos/v1/auth/users/login", this::login, false, Kind.LOGIN);
+      add("POST", "/nacos/v1/auth/login", this::login, false, Kind.LOGIN);
+    }
   }
 
   private void add(String method, String path, Consumer<Call> handler, boolean v2, Kind kind) {
@@ -374,6 +378,9 @@ public final class HttpVerticle extends VerticleBase {
    * @return false when the request was refused (and answered)
    */
   private boolean authorized(HttpServerRequest req, Route route, Call call) {
+    if (route.kind == Kind.LOGIN) {
+      return true;
+    }
     String token = AccessControl.token(req.getHeader(HttpHeaders.AUTHORIZATION), call.param(AccessControl.TOKEN_PARAM));
     TokenTable.Entry who = node.access.authenticate(token);
     if (who == null) {
@@ -413,6 +420,26 @@ public final class HttpVerticle extends VerticleBase {
     return false;
   }
 
+  /**
+   * Nacos's login, for clients configured with a user name and password (nacos-client's
+   * {@code username}/{@code password}): the user is a token's name and the password the token
+   * itself; the answer hands the same token back as the {@code accessToken} the client then sends.
+   * Nothing is issued that the client did not already hold. Wrong credentials: 403 {@code unknown user!},
+   * as Nacos answers.
+   */
+  private void login(Call c) {
+    String user = c.param("username");
+    TokenTable.Entry who = node.access.authenticate(c.param("password"));
+    if (who == null || !who.name().equals(user)) {
+      node.metrics.clientErrors.increment();
+      springError(c.req, 403, "Forbidden", "unknown user!", c.req.path());
+      return;
+    }
+    c.json(new JsonWriter().beginObject().field("accessToken", c.param("password"))
+        .field("tokenTtl", 18_000).field("globalAdmin", who.may(TokenTable.Access.WRITE, null))
+        .field("username", who.name()).endObject().toString());
+  }
+
   /** The token of a watch upgrade: {@code Authorization: Bearer}, else the {@code accessToken} query parameter. */
   private static String watchToken(MultiMap headers, String query) {
     String param = null;
@@ -426,7 +453,7 @@ public final class HttpVerticle extends VerticleBase {
 
   /** Null when the server status lets this kind of request through, else the refusal message. */
   private String gate(Kind kind) {
-    if (kind == Kind.OPS) {
+    if (kind == Kind.OPS || kind == Kind.LOGIN) {
       return null;
     }
     String status = node.status();

@@ -176,6 +176,18 @@ class AuthTest {
   }
 
   @Test
+  void nacosLogin_handsBackTheToken_forItsName() {
+    HttpResponse<Buffer> ok = api.form(HttpMethod.POST, "/nacos/v1/auth/users/login", "username", "reader",
+        "password", READER);
+    assertEquals(200, ok.statusCode());
+    assertEquals(READER, ok.bodyAsJsonObject().getString("accessToken"));
+    assertEquals(403, api.form(HttpMethod.POST, "/nacos/v1/auth/users/login", "username", "writer",
+        "password", READER).statusCode(), "the name must match the token");
+    assertEquals(403, api.form(HttpMethod.POST, "/nacos/v1/auth/users/login", "username", "reader",
+        "password", "wrong-token-0123456789").statusCode());
+  }
+
+  @Test
   void probesAndMetrics_stayOpen() {
     assertEquals(200, api.get("/health/live").statusCode());
     assertEquals(200, api.get("/health/ready").statusCode());
