@@ -44,7 +44,7 @@ public final class AddressLookupVerticle extends VerticleBase {
   public Future<?> start() {
     node.liveness.watch("lookup", context);
     lookup = lookupFactory.apply(vertx);
-    peers = new PeerClient(vertx, cluster, node.config.clusterSecret, node.config.peerPort - node.config.port);
+    peers = PeerClient.create(vertx, cluster, node.config);
     return refresh().compose(v -> pingAll()).onComplete(ar -> {
       lookupTimer = vertx.setPeriodic(node.config.lookupIntervalMs, id -> refresh());
       pingTimer = vertx.setPeriodic(node.config.pingIntervalMs, id -> pingAll());

@@ -1,5 +1,7 @@
 package dev.distro.registry.cluster;
 
+import dev.distro.registry.config.NodeConfig;
+import dev.distro.registry.support.Tls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -27,48 +29,76 @@ public final class PeerClient {
   private final Cluster cluster;
   private final String secret;
   private final int peerPortOffset;
+  private final boolean peerTls;
+  private final boolean clientTls;
 
   public PeerClient(Vertx vertx, Cluster cluster, String secret, int peerPortOffset) {
+    this(vertx, cluster, secret, peerPortOffset, null);
+  }
+
+  /** A client to the other nodes as the configuration says: secret, peer port offset, TLS on either port. */
+  public static PeerClient create(Vertx vertx, Cluster cluster, NodeConfig config) {
+    return new PeerClient(vertx, cluster, config.clusterSecret, config.peerPort - config.port, config);
+  }
+
+  private PeerClient(Vertx vertx, Cluster cluster, String secret, int peerPortOffset, NodeConfig config) {
     this.vertx = vertx;
     this.cluster = cluster;
     this.secret = secret;
     this.peerPortOffset = peerPortOffset;
-    this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-            .setConnectTimeout(1_000).setIdleTimeout(60).setMaxHeaderSize(16 * 1024),
+    this.peerTls = config != null && config.peerTls;
+    this.clientTls = config != null && config.clientTls;
+    WebClientOptions options = new WebClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        .setConnectTimeout(1_000).setIdleTimeout(60).setMaxHeaderSize(16 * 1024);
+    this.client = WebClient.create(vertx, config == null ? options : Tls.client(options, config),
         new PoolOptions().setHttp1MaxSize(8).setMaxWaitQueueSize(256));
   }
 
   /** A request to a peer's peer port (sync, verify, repair, ping). */
   public Future<HttpResponse<Buffer>> peer(String member, HttpMethod method, String path, Buffer body, long timeoutMs) {
-    return send(member, Cluster.portOf(member) + peerPortOffset, method, path, body, timeoutMs, true, null);
+    return send(member, Cluster.portOf(member) + peerPortOffset, method, path, body, timeoutMs, true, null, null);
   }
 
   /** Forwards a client request to the owner's client port, marked as forwarded. */
   public Future<HttpResponse<Buffer>> forward(String member, HttpMethod method, String uri, String contentType,
       Buffer body, long timeoutMs) {
-    return send(member, Cluster.portOf(member), method, uri, body, timeoutMs, false, contentType);
+    return forward(member, method, uri, contentType, body, null, timeoutMs);
+  }
+
+  /**
+   * Forwards a client request with the client's {@code Authorization} header (null: none), so that
+   * the owner checks the client's own token ({@code accessToken} travels in the URI or the form).
+   */
+  public Future<HttpResponse<Buffer>> forward(String member, HttpMethod method, String uri, String contentType,
+      Buffer body, String authorization, long timeoutMs) {
+    return send(member, Cluster.portOf(member), method, uri, body, timeoutMs, false, contentType, authorization);
   }
 
   private Future<HttpResponse<Buffer>> send(String member, int port, HttpMethod method, String uri, Buffer body,
-      long timeoutMs, boolean peerPort, String contentType) {
+      long timeoutMs, boolean peerPort, String contentType, String authorization) {
     FaultPlan faults = cluster.faults();
     if (faults.drops(cluster.self(), member)) {
       return Future.failedFuture(new ConnectException("fault plan: link " + cluster.self() + " -> " + member + " cut"));
     }
     long delay = faults.delayMs(cluster.self(), member);
     if (delay > 0) {
-      return vertx.timer(delay).compose(v -> send0(member, port, method, uri, body, timeoutMs, peerPort, contentType));
+      return vertx.timer(delay).compose(v -> send0(member, port, method, uri, body, timeoutMs, peerPort, contentType,
+          authorization));
     }
-    return send0(member, port, method, uri, body, timeoutMs, peerPort, contentType);
+    return send0(member, port, method, uri, body, timeoutMs, peerPort, contentType, authorization);
   }
 
   private Future<HttpResponse<Buffer>> send0(String member, int port, HttpMethod method, String uri, Buffer body,
-      long timeoutMs, boolean peerPort, String contentType) {
-    HttpRequest<Buffer> req = client.request(method, port, Cluster.hostOf(member), uri).timeout(timeoutMs);
+      long timeoutMs, boolean peerPort, String contentType, String authorization) {
+    HttpRequest<Buffer> req = client.request(method, port, Cluster.hostOf(member), uri).timeout(timeoutMs)
+        .ssl(peerPort ? peerTls : clientTls);
     if (peerPort) {
       req.putHeader(SECRET_HEADER, secret);
     } else {
       req.putHeader(FORWARDED_HEADER, cluster.self());
+      if (authorization != null) {
+        req.putHeader("Authorization", authorization);
+      }
     }
     if (contentType != null) {
       req.putHeader("Content-Type", contentType);

@@ -1,5 +1,6 @@
 package dev.distro.registry.config;
 
+import dev.distro.registry.auth.TokenTable;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.Inet4Address;
@@ -43,6 +44,7 @@ public final class NodeConfig {
   public static final int DEFAULT_MAX_METADATA_ENTRIES = 64;
   public static final long DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
   public static final int MIN_SECRET_BYTES = 16;
+  public static final long DEFAULT_AUTH_RELOAD_MS = 5_000;
 
   /** The lookup modes, by their configuration names. */
   public enum Lookup {
@@ -103,6 +105,20 @@ public final class NodeConfig {
     def("shutdown-delay-ms", "0", "on SIGTERM, how long to keep serving (not ready, writes refused) before stopping,"
         + " for load balancers to notice");
     def("shutdown-grace-ms", String.valueOf(DEFAULT_SHUTDOWN_GRACE_MS), "longest graceful shutdown on SIGTERM");
+    def("auth-enabled", "false", "require a client token on the client API and the watch endpoint (probes and"
+        + " /metrics stay open)");
+    def("auth-tokens-file", null, "token file: one 'name token namespace:r|w|rw ...' per line (* = all"
+        + " namespaces); required with auth-enabled");
+    def("auth-reload-ms", String.valueOf(DEFAULT_AUTH_RELOAD_MS), "how often the token file is checked for changes");
+    def("client-tls", "false", "TLS on the client port (needs tls-cert-file and tls-key-file)");
+    def("peer-tls", "false", "TLS on the peer port and to peers' peer ports (needs tls-cert-file, tls-key-file and"
+        + " tls-ca-file)");
+    def("tls-cert-file", null, "PEM certificate chain of this node");
+    def("tls-key-file", null, "PEM private key of this node (PKCS#8 or PKCS#1)");
+    def("tls-ca-file", null, "PEM CA certificates this node verifies other nodes against (peer port, and client"
+        + " port for forwarded writes; default there: the JVM's trust store)");
+    def("tls-verify-hostname", "true", "check that a node's certificate names the host it is reached at");
+    def("tls-trust-all", "false", "accept any certificate from other nodes (testing only: no verification)");
   }
 
   private static void def(String name, String dflt, String help) {
@@ -139,6 +155,16 @@ public final class NodeConfig {
   public final int watchLogSize;
   public final long shutdownDelayMs;
   public final boolean jsonLogs;
+  public final boolean authEnabled;
+  public final String authTokensFile;
+  public final long authReloadMs;
+  public final boolean clientTls;
+  public final boolean peerTls;
+  public final String tlsCertFile;
+  public final String tlsKeyFile;
+  public final String tlsCaFile;
+  public final boolean tlsVerifyHostname;
+  public final boolean tlsTrustAll;
 
   private NodeConfig(Map<String, String> v) throws ConfigException {
     int cpus = Runtime.getRuntime().availableProcessors();
@@ -181,7 +207,18 @@ public final class NodeConfig {
       throw new ConfigException("bad value for log-format: '" + logFormat + "' (expected text or json)");
     }
     jsonLogs = logFormat.equals("json");
+    authEnabled = bool(v, "auth-enabled");
+    authTokensFile = v.get("auth-tokens-file");
+    authReloadMs = longIn(v, "auth-reload-ms", 100, 3_600_000);
+    clientTls = bool(v, "client-tls");
+    peerTls = bool(v, "peer-tls");
+    tlsCertFile = v.get("tls-cert-file");
+    tlsKeyFile = v.get("tls-key-file");
+    tlsCaFile = v.get("tls-ca-file");
+    tlsVerifyHostname = bool(v, "tls-verify-hostname");
+    tlsTrustAll = bool(v, "tls-trust-all");
     validateMode();
+    validateSecurity();
   }
 
   /** The standalone defaults, for tests and tools. */
@@ -351,6 +388,49 @@ public final class NodeConfig {
     }
   }
 
+  /** Auth and TLS: the files they name must be there and look right, so that a mistake stops the start (exit 2). */
+  private void validateSecurity() throws ConfigException {
+    if (authEnabled) {
+      require(authTokensFile, "auth-enabled needs --auth-tokens-file");
+      try {
+        TokenTable.parse(readText(authTokensFile, "auth-tokens-file"), authTokensFile);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage());
+      }
+    }
+    if (clientTls || peerTls) {
+      String on = clientTls ? "client-tls" : "peer-tls";
+      require(tlsCertFile, on + " needs --tls-cert-file (PEM certificate)");
+      require(tlsKeyFile, on + " needs --tls-key-file (PEM private key)");
+      pem(tlsCertFile, "tls-cert-file", "CERTIFICATE-----");
+      pem(tlsKeyFile, "tls-key-file", "PRIVATE KEY-----");
+    }
+    if (peerTls && tlsCaFile == null && !tlsTrustAll) {
+      throw new ConfigException("peer-tls needs --tls-ca-file to verify the other nodes (or --tls-trust-all=true,"
+          + " which does not verify them)");
+    }
+    if (tlsCaFile != null) {
+      pem(tlsCaFile, "tls-ca-file", "CERTIFICATE-----");
+    }
+  }
+
+  private static void pem(String path, String setting, String marker) throws ConfigException {
+    String text = readText(path, setting);
+    if (!text.contains("-----BEGIN ") || !text.contains(marker)) {
+      throw new ConfigException("bad value for " + setting + ": " + path + " is not a PEM file with a "
+          + marker.replace("-----", "").toLowerCase(Locale.ROOT));
+    }
+  }
+
+  private static String readText(String path, String setting) throws ConfigException {
+    try {
+      return Files.readString(Path.of(path), StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("cannot read " + setting + " " + path + ": "
+          + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+    }
+  }
+
   private static void require(String v, String message) throws ConfigException {
     if (v == null || v.isBlank()) {
       throw new ConfigException(message);
@@ -485,6 +565,7 @@ public final class NodeConfig {
   @Override
   public String toString() {
     return "NodeConfig{self=" + self() + ", bind=" + bind + ", peerPort=" + peerPort + ", lookup="
-        + lookup.configName + ", secret=" + (clusterSecret == null ? "unset" : "set") + "}";
+        + lookup.configName + ", secret=" + (clusterSecret == null ? "unset" : "set") + ", auth=" + authEnabled
+        + ", clientTls=" + clientTls + ", peerTls=" + peerTls + "}";
   }
 }

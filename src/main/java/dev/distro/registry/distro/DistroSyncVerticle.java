@@ -69,7 +69,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   @Override
   public Future<?> start() {
     node.liveness.watch("sync", context);
-    peers = new PeerClient(vertx, cluster, node.config.clusterSecret, node.config.peerPort - node.config.port);
+    peers = PeerClient.create(vertx, cluster, node.config);
     node.store.addListener(this);
     timer = vertx.setPeriodic(node.config.batchWindowMs, id -> flush());
     return Future.succeededFuture();

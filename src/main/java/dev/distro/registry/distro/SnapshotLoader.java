@@ -5,6 +5,7 @@ import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.ChangeEvent.Reason;
+import dev.distro.registry.support.Tls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -41,8 +42,8 @@ public final class SnapshotLoader {
   /** Completes with the peer it loaded from, or null when none could serve a snapshot. */
   public Future<String> load() {
     List<Member> peers = cluster.peers();
-    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000)
-        .setIdleTimeout(30));
+    HttpClient client = vertx.createHttpClient(Tls.client(new HttpClientOptions().setConnectTimeout(2_000)
+        .setIdleTimeout(30), node.config));
     return tryPeer(client, peers, 0).eventually(client::close);
   }
 
@@ -71,7 +72,8 @@ public final class SnapshotLoader {
     int port = Integer.parseInt(peer.substring(peer.lastIndexOf(':') + 1)) + (node.config.peerPort - node.config.port);
     String host = peer.substring(0, peer.lastIndexOf(':')).replace("[", "").replace("]", "");
     RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setHost(host).setPort(port)
-        .setURI("/distro/snapshot").putHeader(PeerClient.SECRET_HEADER, node.config.clusterSecret)
+        .setURI("/distro/snapshot").setSsl(node.config.peerTls)
+        .putHeader(PeerClient.SECRET_HEADER, node.config.clusterSecret)
         .setIdleTimeout(30_000);
     return client.request(opts).compose(req -> req.send()).compose(resp -> {
       if (resp.statusCode() != 200) {

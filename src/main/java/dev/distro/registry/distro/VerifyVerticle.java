@@ -47,7 +47,7 @@ public final class VerifyVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     node.liveness.watch("verify", context);
-    peers = new PeerClient(vertx, cluster, node.config.clusterSecret, node.config.peerPort - node.config.port);
+    peers = PeerClient.create(vertx, cluster, node.config);
     timer = vertx.setPeriodic(node.config.verifyIntervalMs, id -> round());
     return Future.succeededFuture();
   }

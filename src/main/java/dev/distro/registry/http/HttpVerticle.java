@@ -1,7 +1,10 @@
 package dev.distro.registry.http;
 
+import dev.distro.registry.auth.AccessControl;
+import dev.distro.registry.auth.TokenTable;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.support.JsonWriter;
+import dev.distro.registry.support.Tls;
 import io.vertx.core.Future;
 import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.watch.WatchHub;
@@ -38,7 +41,7 @@ public final class HttpVerticle extends VerticleBase {
       HttpHeaders.createOptimized("text/plain; version=0.0.4; charset=utf-8");
 
   /** How a route is gated by the server status (Nacos's TrafficReviseFilter). */
-  private enum Kind { READ, WRITE, OPS }
+  private enum Kind { READ, WRITE, OPS, LOGIN }
 
   /**
    * @param forwardable an instance write or beat: sent to the instance's owner when that is
@@ -48,6 +51,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private final NodeContext node;
   private final Map<String, Route> routes = new HashMap<>();
+  private final Params params;
   private HttpServer server;
   private HttpServer peerServer;
   private PeerClient peers;
@@ -55,6 +59,7 @@ public final class HttpVerticle extends VerticleBase {
 
   public HttpVerticle(NodeContext node) {
     this.node = node;
+    this.params = new Params(node.config);
     NamingApi naming = new NamingApi(node);
     OperatorApi ops = new OperatorApi(node);
     for (String v : new String[] {"v1", "v2"}) {
@@ -79,6 +84,10 @@ public final class HttpVerticle extends VerticleBase {
     add("GET", "/nacos/v1/ns/operator/servers", ops::servers, false, Kind.OPS);
     add("GET", "/nacos/v1/ns/catalog/services", naming::catalog, false, Kind.READ);
     add("GET", "/nacos/v1/core/cluster/nodes", ops::clusterNodes, false, Kind.OPS);
+    if (node.config.authEnabled) {
+      add("POST", "/nacos/v1/auth/users/login", this::login, false, Kind.LOGIN);
+      add("POST", "/nacos/v1/auth/login", this::login, false, Kind.LOGIN);
+    }
   }
 
   private void add(String method, String path, Consumer<Call> handler, boolean v2, Kind kind) {
@@ -104,19 +113,33 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    server = vertx.createHttpServer(serverOptions(node, node.config.port)
+    server = vertx.createHttpServer(Tls.server(serverOptions(node, node.config.port), node.config, node.config.clientTls)
         .setMaxWebSocketFrameSize(WatchHub.Limits.DEFAULT.maxFrameBytes())
         .setMaxWebSocketMessageSize(WatchHub.Limits.DEFAULT.maxFrameBytes()));
     watchLoop = node.watch.loop(context);
     node.liveness.watch("http", context);
     server.webSocketHandshakeHandler(hs -> {
-      if (WATCH_PATH.equals(hs.path())) {
-        hs.accept();
-      } else {
+      if (!WATCH_PATH.equals(hs.path())) {
         hs.reject(404);
+      } else if (node.access.enabled() && node.access.authenticate(watchToken(hs.headers(), hs.query())) == null) {
+        node.metrics.clientErrors.increment();
+        hs.reject(401);
+      } else {
+        hs.accept();
       }
     });
-    server.webSocketHandler(watchLoop::accept);
+    server.webSocketHandler(ws -> {
+      if (!node.access.enabled()) {
+        watchLoop.accept(ws);
+        return;
+      }
+      // checked again at each subscribe, against the tokens in force then
+      String token = watchToken(ws.headers(), ws.query());
+      watchLoop.accept(ws, ns -> {
+        TokenTable.Entry who = node.access.authenticate(token);
+        return who != null && who.may(TokenTable.Access.READ, ns);
+      });
+    });
     server.requestHandler(this::handle);
     server.invalidRequestHandler(req -> {
       HttpServerResponse resp = req.response();
@@ -130,9 +153,10 @@ public final class HttpVerticle extends VerticleBase {
     if (node.config.standalone()) {
       return server.listen();
     }
-    peers = new PeerClient(vertx, node.cluster, node.config.clusterSecret, node.config.peerPort - node.config.port);
+    peers = PeerClient.create(vertx, node.cluster, node.config);
     PeerApi peerApi = new PeerApi(vertx, node, node.cluster);
-    peerServer = vertx.createHttpServer(serverOptions(node, node.config.peerPort).setMaxFormAttributeSize(1024));
+    peerServer = vertx.createHttpServer(Tls.server(serverOptions(node, node.config.peerPort), node.config,
+        node.config.peerTls).setMaxFormAttributeSize(1024));
     peerServer.requestHandler(peerApi::handle);
     return server.listen().compose(s -> peerServer.listen());
   }
@@ -274,6 +298,9 @@ public final class HttpVerticle extends VerticleBase {
     response.endHandler(v -> node.meters.request(route.name, response.getStatusCode(), System.nanoTime() - t0));
     Call call = new Call(req, route.v2, form);
     try {
+      if (node.access.enabled() && !authorized(req, route, call)) {
+        return;
+      }
       String gate = gate(route.kind);
       if (gate != null) {
         throw new ApiException(503, ApiException.SERVER_ERROR, gate);
@@ -348,7 +375,8 @@ public final class HttpVerticle extends VerticleBase {
       type = "application/x-www-form-urlencoded";
     }
     node.metrics.forwards.increment();
-    peers.forward(owner, req.method(), req.uri(), type, body, node.config.forwardTimeoutMs).onComplete(ar -> {
+    peers.forward(owner, req.method(), req.uri(), type, body, req.getHeader(HttpHeaders.AUTHORIZATION),
+        node.config.forwardTimeoutMs).onComplete(ar -> {
       HttpServerResponse resp = req.response();
       if (resp.ended() || resp.closed()) {
         return;
@@ -375,9 +403,92 @@ public final class HttpVerticle extends VerticleBase {
     return true;
   }
 
+  /**
+   * Client authentication, when on: no token or an unknown one is a 401; a known token without the
+   * permission the route needs is a 403 (Nacos's status for a refused permission). Reads need read
+   * on the request's namespace, writes need write on it; operator reads need any valid token and the
+   * switches write needs write on {@code *}. A forwarded write carries the client's own token and is
+   * checked again here, as any other request.
+   *
+   * @return false when the request was refused (and answered)
+   */
+  private boolean authorized(HttpServerRequest req, Route route, Call call) {
+    if (route.kind == Kind.LOGIN) {
+      return true;
+    }
+    String token = AccessControl.token(req.getHeader(HttpHeaders.AUTHORIZATION), call.param(AccessControl.TOKEN_PARAM));
+    TokenTable.Entry who = node.access.authenticate(token);
+    if (who == null) {
+      node.metrics.clientErrors.increment();
+      req.response().putHeader("WWW-Authenticate", "Bearer");
+      springError(req, 401, "Unauthorized", token == null
+          ? "no access token: send 'Authorization: Bearer <token>' or the accessToken parameter"
+          : "unknown access token", req.path());
+      return false;
+    }
+    TokenTable.Access need;
+    String ns;
+    switch (route.kind) {
+      case READ -> {
+        need = TokenTable.Access.READ;
+        ns = params.namespace(call);
+      }
+      case WRITE -> {
+        need = TokenTable.Access.WRITE;
+        ns = params.namespace(call);
+      }
+      default -> {
+        if (req.method() == io.vertx.core.http.HttpMethod.GET) {
+          return true;
+        }
+        need = TokenTable.Access.WRITE;
+        ns = null;
+      }
+    }
+    if (who.may(need, ns)) {
+      return true;
+    }
+    node.metrics.clientErrors.increment();
+    springError(req, 403, "Forbidden", "authorization failed: token '" + who.name() + "' may not "
+        + (need == TokenTable.Access.READ ? "read" : "write") + (ns == null ? " every namespace" : " namespace '"
+        + ns + "'"), req.path());
+    return false;
+  }
+
+  /**
+   * Nacos's login, for clients configured with a user name and password (nacos-client's
+   * {@code username}/{@code password}): the user is a token's name and the password the token
+   * itself; the answer hands the same token back as the {@code accessToken} the client then sends.
+   * Nothing is issued that the client did not already hold. Wrong credentials: 403 {@code unknown user!},
+   * as Nacos answers.
+   */
+  private void login(Call c) {
+    String user = c.param("username");
+    TokenTable.Entry who = node.access.authenticate(c.param("password"));
+    if (who == null || !who.name().equals(user)) {
+      node.metrics.clientErrors.increment();
+      springError(c.req, 403, "Forbidden", "unknown user!", c.req.path());
+      return;
+    }
+    c.json(new JsonWriter().beginObject().field("accessToken", c.param("password"))
+        .field("tokenTtl", 18_000).field("globalAdmin", who.may(TokenTable.Access.WRITE, null))
+        .field("username", who.name()).endObject().toString());
+  }
+
+  /** The token of a watch upgrade: {@code Authorization: Bearer}, else the {@code accessToken} query parameter. */
+  private static String watchToken(MultiMap headers, String query) {
+    String param = null;
+    if (query != null) {
+      var decoded = new io.netty.handler.codec.http.QueryStringDecoder(query, false).parameters()
+          .get(AccessControl.TOKEN_PARAM);
+      param = decoded == null || decoded.isEmpty() ? null : decoded.get(0);
+    }
+    return AccessControl.token(headers.get(HttpHeaders.AUTHORIZATION), param);
+  }
+
   /** Null when the server status lets this kind of request through, else the refusal message. */
   private String gate(Kind kind) {
-    if (kind == Kind.OPS) {
+    if (kind == Kind.OPS || kind == Kind.LOGIN) {
       return null;
     }
     String status = node.status();
@@ -402,12 +513,16 @@ public final class HttpVerticle extends VerticleBase {
   private void noSuchApi(HttpServerRequest req, String method, String path) {
     node.metrics.clientErrors.increment();
     boolean nacos = path.startsWith("/nacos/");
-    int status = nacos ? 501 : 404;
-    String message = nacos ? "no such api:" + method + ":" + path : "not found: " + path;
+    springError(req, nacos ? 501 : 404, nacos ? "Not Implemented" : "Not Found",
+        nacos ? "no such api:" + method + ":" + path : "not found: " + path, path);
+  }
+
+  /** Nacos's filters answer with Spring's JSON error body, on v1 and v2 alike. */
+  private static void springError(HttpServerRequest req, int status, String error, String message, String path) {
     JsonWriter w = new JsonWriter().beginObject()
         .field("timestamp", Instant.now().toString())
         .field("status", status)
-        .field("error", nacos ? "Not Implemented" : "Not Found")
+        .field("error", error)
         .field("message", message)
         .field("path", path);
     req.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, Call.JSON)

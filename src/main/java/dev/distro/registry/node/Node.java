@@ -1,5 +1,6 @@
 package dev.distro.registry.node;
 
+import dev.distro.registry.auth.TokenFileVerticle;
 import dev.distro.registry.cluster.AddressLookupVerticle;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.FaultPlan;
@@ -73,7 +74,9 @@ public final class Node {
     HealthVerticle health = new HealthVerticle(store, ctx.switches, cluster, config.healthSweepIntervalMs,
         config.expireInstances, config.self(), config.verifyIntervalMs);
     health.liveness(ctx.liveness);
-    Future<Void> chain = node.deploy(() -> health, 1)
+    Future<Void> tokens = !config.authEnabled ? Future.succeededFuture()
+        : node.deploy(() -> new TokenFileVerticle(ctx.access, config.authTokensFile, config.authReloadMs), 1);
+    Future<Void> chain = tokens.compose(v -> node.deploy(() -> health, 1))
         .compose(v -> node.deploy(() -> push, 1))
         .map(v -> {
           ctx.push(push);

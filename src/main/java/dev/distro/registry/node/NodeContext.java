@@ -1,5 +1,6 @@
 package dev.distro.registry.node;
 
+import dev.distro.registry.auth.AccessControl;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Ownership;
@@ -30,6 +31,8 @@ public final class NodeContext {
   public final Liveness liveness = new Liveness();
   public final NodeMeters meters;
   public final ConsoleAssets console = new ConsoleAssets();
+  /** Client authentication (off unless {@code --auth-enabled}); its tokens come from the token file. */
+  public final AccessControl access;
   private volatile PushTargets push = PushTargets.NONE;
   private volatile boolean ready;
   private volatile boolean shuttingDown;
@@ -46,6 +49,7 @@ public final class NodeContext {
     this.switches = new Switches();
     this.metrics = new NodeMetrics();
     this.cluster = cluster;
+    this.access = new AccessControl(config.authEnabled);
     this.startedAt = store.clock().millis();
     store.addListener(metrics);
     EventLog log = new EventLog(config.watchLogSize);

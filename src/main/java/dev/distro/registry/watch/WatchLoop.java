@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 
 /**
  * The watch sessions of one event loop, and everything done to them: delivering new changes when
@@ -28,9 +29,17 @@ public final class WatchLoop {
     this.timer = context.owner().setPeriodic(1_000, id -> context.runOnContext(v -> tick()));
   }
 
-  /** Accepts an upgraded WebSocket (on this loop). */
+  /** Accepts an upgraded WebSocket (on this loop) that may read every namespace. */
   public void accept(ServerWebSocket ws) {
-    WatchSession s = new WatchSession(hub, this, ws);
+    accept(ws, ns -> true);
+  }
+
+  /**
+   * Accepts an upgraded WebSocket whose subscriptions are limited by {@code mayRead}: asked at each
+   * subscribe with the filter's namespace, or null for an unfiltered subscription (every namespace).
+   */
+  public void accept(ServerWebSocket ws, Predicate<String> mayRead) {
+    WatchSession s = new WatchSession(hub, this, ws, mayRead);
     sessions.add(s);
     open.incrementAndGet();
     hub.connections.incrementAndGet();

@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -54,15 +55,17 @@ final class WatchSession {
   private final WatchHub hub;
   private final WatchLoop loop;
   private final ServerWebSocket ws;
+  private final Predicate<String> mayRead;
   private final Map<String, Sub> subs = new LinkedHashMap<>();
   private long fullSince;
   private long lastPing = System.currentTimeMillis();
   private boolean closing;
 
-  WatchSession(WatchHub hub, WatchLoop loop, ServerWebSocket ws) {
+  WatchSession(WatchHub hub, WatchLoop loop, ServerWebSocket ws, Predicate<String> mayRead) {
     this.hub = hub;
     this.loop = loop;
     this.ws = ws;
+    this.mayRead = mayRead;
   }
 
   void start() {
@@ -137,6 +140,11 @@ final class WatchSession {
     }
     if (ns == null && (group != null || service != null) || group == null && service != null) {
       error(id, "bad_filter", "a group needs a namespace and a service needs a group");
+      return;
+    }
+    if (!mayRead.test(ns)) {
+      error(id, "forbidden", ns == null ? "a subscription without a namespace needs read permission on '*'"
+          : "no read permission on namespace '" + ns + "'");
       return;
     }
     Sub sub = new Sub(id, new Filter(ns, group, service));

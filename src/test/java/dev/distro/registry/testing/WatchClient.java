@@ -20,10 +20,14 @@ public final class WatchClient implements AutoCloseable {
   public volatile Short closeCode;
 
   public WatchClient(Vertx vertx, int port) {
+    this(vertx, new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/nacos/v1/ns/watch"));
+  }
+
+  /** With any connect options: another URI (query parameters), headers, TLS. */
+  public WatchClient(Vertx vertx, WebSocketConnectOptions options) {
     client = vertx.createWebSocketClient();
     // Handlers are set on the event loop as the connection completes, before any frame is read.
-    ws = Wait.on(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-        .setURI("/nacos/v1/ns/watch")).map(w -> {
+    ws = Wait.on(client.connect(options).map(w -> {
           w.textMessageHandler(t -> frames.add(new JsonObject(t)));
           w.closeHandler(v -> closeCode = w.closeStatusCode());
           return w;
