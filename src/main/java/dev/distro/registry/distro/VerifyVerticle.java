@@ -9,6 +9,7 @@ import dev.distro.registry.model.Instance;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.ServiceEntry;
+import dev.distro.registry.store.Versions;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -59,6 +60,18 @@ public final class VerifyVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /**
+   * How old a version must be to count in a round's digests (both sides leave newer ones out): a
+   * write younger than this may still be in a sync batch, and counting it would make its bucket
+   * differ and push the whole bucket as a repair (under a registration storm, most buckets, every
+   * round). A copy that is still missing or stale after this long is found by the next round.
+   */
+  long settleMs() {
+    return Math.min(node.config.verifyIntervalMs, MAX_SETTLE_MS);
+  }
+
+  static final long MAX_SETTLE_MS = 2_000;
+
   /** How long a tombstone is kept: long enough for any in-flight stale copy to arrive and lose. */
   long tombstoneTtlMs() {
     return Math.max(60_000, 6 * node.config.verifyIntervalMs);
@@ -84,10 +97,13 @@ public final class VerifyVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     running = true;
-    return vertx.executeBlocking(() -> Digests.compute(node.store, this::ownedHere), false)
+    long settledBefore = node.store.clock().millis() - settleMs();
+    return vertx.executeBlocking(() -> Digests.compute(node.store,
+            i -> ownedHere(i) && Versions.millisOf(i.version()) <= settledBefore), false)
         .compose(digests -> {
           StringBuilder sb = new StringBuilder(Digests.BUCKETS * 21 + 64);
-          JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self()).name("buckets").beginArray();
+          JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self())
+              .field("settledBefore", settledBefore).name("buckets").beginArray();
           for (long d : digests) {
             w.value(d);
           }

@@ -117,7 +117,11 @@ final class PeerApi {
       theirs[i] = buckets.get(i).asLong();
     }
     cluster.verifiedBy(from, store.clock().millis());
-    vertx.executeBlocking(() -> Digests.compute(store, i -> from.equals(cluster.ownerOf(i.ip(), i.port()))), false)
+    // versions newer than the sender's cutoff are left out on both sides (absent: nothing is)
+    JsonNode cutoff = body.get("settledBefore");
+    long settledBefore = cutoff != null && cutoff.canConvertToLong() ? cutoff.asLong() : Long.MAX_VALUE;
+    vertx.executeBlocking(() -> Digests.compute(store, i -> from.equals(cluster.ownerOf(i.ip(), i.port()))
+        && Versions.millisOf(i.version()) <= settledBefore), false)
         .onComplete(ar -> {
           if (ar.failed()) {
             reply(req, 500, "{\"error\":\"digest failed\"}");

@@ -1,6 +1,7 @@
 package dev.distro.registry.distro;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distro.registry.cluster.Member;
@@ -344,6 +345,34 @@ class DistroClusterTest {
     nodeB.context().cluster.selfState(Member.State.UP);
     Poll.until(Duration.ofSeconds(10), "b verifies again", () -> nodeB.context().metrics.verifyRounds.sum() > rounds);
     Poll.until(Duration.ofSeconds(10), "a verifies b again", () -> m.verifyBytesSent.sum() > bytes);
+  }
+
+  @Test
+  void verify_leavesOutVersionsNewerThanTheSendersCutoff() {
+    cluster = TestCluster.started(2, Map.of("verify-interval-ms", "600000"));
+    String a = cluster.address(0);
+    String b = cluster.address(1);
+    cluster.awaitRing();
+    for (int i = 0; i < 40; i++) {
+      assertEquals("ok", cluster.api(a).post(I, "serviceName", "settle", "ip", ip(i), "port", "80").bodyAsString());
+    }
+    Node nodeB = cluster.node(b);
+    Poll.until(Duration.ofSeconds(10), "b holds all 40", () -> nodeB.context().store.instanceCount() == 40);
+    WebClient client = WebClient.create(nodeB.vertx());
+    StringBuilder zeros = new StringBuilder();
+    for (int i = 0; i < Digests.BUCKETS; i++) {
+      zeros.append(i == 0 ? "" : ",").append(0);
+    }
+    java.util.function.Function<String, String> verify = extra -> Wait.on(client
+        .post(nodeB.context().config.peerPort, "127.0.0.1", "/distro/verify")
+        .putHeader("X-Distro-Secret", TestCluster.SECRET)
+        .sendBuffer(Buffer.buffer("{\"from\":\"" + a + "\"" + extra + ",\"buckets\":[" + zeros + "]}")))
+        .bodyAsString();
+    // a owns some of the 40: against all-zero digests their buckets differ, unless all are too new
+    assertNotEquals("{\"mismatched\":[]}", verify.apply(""));
+    assertNotEquals("{\"mismatched\":[]}", verify.apply(",\"settledBefore\":" + (System.currentTimeMillis() + 60_000)));
+    assertEquals("{\"mismatched\":[]}", verify.apply(",\"settledBefore\":" + (System.currentTimeMillis() - 60_000)));
+    client.close();
   }
 
   /** Heartbeats for {@code count} instances every {@code periodMs}, through random nodes of a set. */
