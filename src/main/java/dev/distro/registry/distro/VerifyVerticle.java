@@ -16,9 +16,12 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.logging.Logger;
 
 /**
@@ -158,31 +161,86 @@ public final class VerifyVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * Pushes the content of the differing buckets: the instances this node owns there and its
+   * tombstones there. Whole buckets travel together (the peer drops copies a listed bucket does not
+   * contain), in requests of about {@link #REPAIR_ENTRIES} entries each, sent one after another, so
+   * that no body approaches the peer's size limit however large the registry.
+   */
   private Future<Void> repair(String peer, Set<Integer> buckets) {
     return vertx.executeBlocking(() -> {
       long asOf = node.store.versions().next();
-      StringBuilder sb = new StringBuilder(64 * 1024);
-      JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self()).field("asOf", asOf)
-          .name("buckets").beginArray();
+      Map<Integer, List<Instance>> content = new TreeMap<>();
       for (int b : buckets) {
-        w.value(b);
+        content.put(b, new ArrayList<>());
       }
-      w.endArray().name("entries").beginArray();
       for (ServiceEntry s : node.store.services()) {
         for (Registration r : s.registrations()) {
           Instance i = r.instance();
-          if (buckets.contains(Digests.bucketOf(i))) {
-            SyncCodec.writePut(w, i);
+          List<Instance> in = content.get(Digests.bucketOf(i));
+          if (in != null && ownedHere(i)) {
+            in.add(i);
           }
         }
       }
+      Map<Integer, List<Map.Entry<String, Long>>> dead = new HashMap<>();
       for (var t : node.store.tombstones().entrySet()) {
-        if (!t.getKey().startsWith("svc:") && buckets.contains(Digests.bucketOf(t.getKey()))) {
-          SyncCodec.writeTombstone(w, t.getKey(), t.getValue().version());
+        if (!t.getKey().startsWith("svc:")) {
+          int b = Digests.bucketOf(t.getKey());
+          if (content.containsKey(b)) {
+            dead.computeIfAbsent(b, k -> new ArrayList<>()).add(Map.entry(t.getKey(), t.getValue().version()));
+          }
         }
       }
-      return w.endArray().endObject().toString();
-    }, false).compose(body -> peers.peer(peer, HttpMethod.POST, "/distro/repair", Buffer.buffer(body), 10_000))
-        .mapEmpty();
+      List<String> bodies = new ArrayList<>();
+      List<Integer> chunk = new ArrayList<>();
+      int size = 0;
+      for (var e : content.entrySet()) {
+        int n = e.getValue().size() + dead.getOrDefault(e.getKey(), List.of()).size();
+        if (!chunk.isEmpty() && size + n > repairEntries) {
+          bodies.add(repairBody(asOf, chunk, content, dead));
+          chunk = new ArrayList<>();
+          size = 0;
+        }
+        chunk.add(e.getKey());
+        size += n;
+      }
+      if (!chunk.isEmpty()) {
+        bodies.add(repairBody(asOf, chunk, content, dead));
+      }
+      return bodies;
+    }, false).compose(bodies -> sendInTurn(peer, bodies, 0));
+  }
+
+  static final int REPAIR_ENTRIES = 10_000;
+  /** Entries per repair request; tests lower it to exercise several requests. */
+  static volatile int repairEntries = REPAIR_ENTRIES;
+
+  private String repairBody(long asOf, List<Integer> chunk, Map<Integer, List<Instance>> content,
+      Map<Integer, List<Map.Entry<String, Long>>> dead) {
+    JsonWriter w = new JsonWriter(new StringBuilder(64 * 1024)).beginObject().field("from", cluster.self())
+        .field("asOf", asOf).name("buckets").beginArray();
+    for (int b : chunk) {
+      w.value(b);
+    }
+    w.endArray().name("entries").beginArray();
+    for (int b : chunk) {
+      for (Instance i : content.get(b)) {
+        SyncCodec.writePut(w, i);
+      }
+      for (var t : dead.getOrDefault(b, List.of())) {
+        SyncCodec.writeTombstone(w, t.getKey(), t.getValue());
+      }
+    }
+    return w.endArray().endObject().toString();
+  }
+
+  private Future<Void> sendInTurn(String peer, List<String> bodies, int i) {
+    if (i >= bodies.size()) {
+      return Future.succeededFuture();
+    }
+    return peers.peer(peer, HttpMethod.POST, "/distro/repair", Buffer.buffer(bodies.get(i)), 10_000)
+        .compose(resp -> resp.statusCode() == 200 ? sendInTurn(peer, bodies, i + 1)
+            : Future.failedFuture("repair answered " + resp.statusCode()));
   }
 }

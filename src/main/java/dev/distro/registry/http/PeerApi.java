@@ -285,31 +285,49 @@ final class PeerApi {
     return false;
   }
 
-  /** Reads a JSON body of at most {@link #MAX_PEER_BODY} bytes, then runs {@code then}. */
+  /**
+   * Reads a JSON body of at most {@link #MAX_PEER_BODY} bytes, then runs {@code then} on the event
+   * loop. A body over {@link #INLINE_PARSE} bytes (a repair of large buckets) is parsed on a worker:
+   * parsing megabytes must not hold the event loop.
+   */
   private void withBody(HttpServerRequest req, java.util.function.Consumer<JsonNode> then) {
     readBody(req, MAX_PEER_BODY).onComplete(ar -> {
       if (ar.failed()) {
         reply(req, 413, "{\"error\":\"" + ar.cause().getMessage().replace("\"", "'") + "\"}");
         return;
       }
-      JsonNode body;
-      try {
-        body = Params.MAPPER.readTree(ar.result().getBytes());
-      } catch (Exception e) {
-        reply(req, 400, "{\"error\":\"malformed JSON\"}");
-        return;
-      }
-      if (body == null || !body.isObject()) {
-        reply(req, 400, "{\"error\":\"expected a JSON object\"}");
-        return;
-      }
-      try {
-        then.accept(body);
-      } catch (RuntimeException e) {
-        LOG.warning("peer request " + req.path() + " failed: " + e);
-        reply(req, 500, "{\"error\":\"internal error\"}");
-      }
+      Buffer raw = ar.result();
+      Future<JsonNode> parsed = raw.length() <= INLINE_PARSE ? parse(raw)
+          : vertx.executeBlocking(() -> parse(raw).result(), false);
+      parsed.onComplete(pr -> {
+        JsonNode body = pr.succeeded() ? pr.result() : null;
+        if (body == null) {
+          reply(req, 400, "{\"error\":\"malformed JSON\"}");
+          return;
+        }
+        if (!body.isObject()) {
+          reply(req, 400, "{\"error\":\"expected a JSON object\"}");
+          return;
+        }
+        try {
+          then.accept(body);
+        } catch (RuntimeException e) {
+          LOG.warning("peer request " + req.path() + " failed: " + e);
+          reply(req, 500, "{\"error\":\"internal error\"}");
+        }
+      });
     });
+  }
+
+  static final int INLINE_PARSE = 256 * 1024;
+
+  /** Completes with the tree, or with null when the bytes are not JSON. */
+  private static Future<JsonNode> parse(Buffer raw) {
+    try {
+      return Future.succeededFuture(Params.MAPPER.readTree(raw.getBytes()));
+    } catch (Exception e) {
+      return Future.succeededFuture(null);
+    }
   }
 
   static Future<Buffer> readBody(HttpServerRequest req, int max) {

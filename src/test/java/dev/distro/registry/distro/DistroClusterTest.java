@@ -375,6 +375,41 @@ class DistroClusterTest {
     client.close();
   }
 
+  @Test
+  void repair_ofManyBuckets_travelsInSeveralRequests_andRestoresEverything() {
+    cluster = TestCluster.started(2, Map.of("verify-interval-ms", "300"));
+    String a = cluster.address(0);
+    String b = cluster.address(1);
+    cluster.awaitRing();
+    Node nodeA = cluster.node(a);
+    Node nodeB = cluster.node(b);
+    Set<String> expected = new TreeSet<>();
+    for (int i = 0; expected.size() < 40; i++) {
+      if (a.equals(nodeA.context().cluster.ownerOf(ip(i), 80))) {
+        assertEquals("ok", cluster.api(a).post(I, "serviceName", "chunks", "ip", ip(i), "port", "80").bodyAsString());
+        expected.add(ip(i) + ":80");
+      }
+    }
+    awaitEverywhere("chunks", expected, Duration.ofSeconds(10));
+    int before = VerifyVerticle.repairEntries;
+    VerifyVerticle.repairEntries = 5;
+    try {
+      long repairs = nodeB.context().metrics.repairs.sum();
+      // b loses its copies behind the owner's back (as if deletes had reached it wrongly)
+      var svc = new dev.distro.registry.model.ServiceKey("public", "DEFAULT_GROUP", "chunks");
+      for (var r : nodeB.context().store.service(svc).registrations()) {
+        nodeB.context().store.applyRemoteDelete(svc, r.instance().localId(), r.instance().version() + 1,
+            dev.distro.registry.store.ChangeEvent.Reason.SYNC);
+      }
+      assertTrue(hosts(b, "chunks").isEmpty());
+      awaitEverywhere("chunks", expected, Duration.ofSeconds(15));
+      assertTrue(nodeB.context().metrics.repairs.sum() - repairs >= 2,
+          "repairs received: " + (nodeB.context().metrics.repairs.sum() - repairs));
+    } finally {
+      VerifyVerticle.repairEntries = before;
+    }
+  }
+
   /** Heartbeats for {@code count} instances every {@code periodMs}, through random nodes of a set. */
   final class Beater implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx();
