@@ -1,5 +1,6 @@
 package dev.distro.registry.bench;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -10,9 +11,11 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * Replication lag as a client sees it: one watch connection per node, subscribed to the whole
@@ -34,11 +37,11 @@ final class LagTracker {
   private final long allSeen;
   /** key → {ack nanos (0 until acknowledged), mask of nodes seen on, last sighting nanos}. */
   private final ConcurrentHashMap<String, long[]> pending = new ConcurrentHashMap<>();
-  private final Histogram lag = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
+  private final Recorder lag = new Recorder(TimeUnit.SECONDS.toMicros(120), 3);
   private final AtomicLong lastSighting = new AtomicLong();
   private final AtomicLong tracked = new AtomicLong();
   private final AtomicLong failedWrites = new AtomicLong();
-  private final List<WebSocket> sockets = new ArrayList<>();
+  private final List<WebSocket> sockets = new CopyOnWriteArrayList<>();
   private WebSocketClient client;
 
   LagTracker(Vertx vertx, List<String> nodes) {
@@ -68,9 +71,7 @@ final class LagTracker {
         .setPort(Integer.parseInt(node.substring(colon + 1))).setURI("/nacos/v1/ns/watch");
     Promise<Void> ready = Promise.promise();
     return client.connect(o).compose(ws -> {
-      synchronized (sockets) {
-        sockets.add(ws);
-      }
+      sockets.add(ws);
       long bit = 1L << n;
       ws.textMessageHandler(frame -> {
         if (frame.startsWith("{\"type\":\"snapshot\"")) {
@@ -144,17 +145,18 @@ final class LagTracker {
     }
     lastSighting.accumulateAndGet(e[2], Math::max);
     long micros = Math.max(0, TimeUnit.NANOSECONDS.toMicros(e[2] - e[0]));
-    synchronized (lag) {
-      lag.recordValue(Math.min(micros, lag.getHighestTrackableValue()));
-    }
+    lag.recordValue(Math.min(micros, TimeUnit.SECONDS.toMicros(120)));
     return true;
   }
 
   /**
-   * Waits (bounded) for every tracked write to appear everywhere after the load stopped at
+   * Waits (bounded, polling from the generator's main thread) for every tracked write to appear everywhere after the load stopped at
    * {@code loadEnd}, then reports.
    */
   Report finish(long loadEnd, long timeoutMs) {
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException("finish waits: call it from the generator's main thread");
+    }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (!pending.isEmpty() && System.nanoTime() < deadline) {
       try {
@@ -170,15 +172,11 @@ final class LagTracker {
         missing++;
       }
     }
-    synchronized (sockets) {
-      sockets.forEach(WebSocket::close);
-    }
+    sockets.forEach(WebSocket::close);
     client.close();
     long converged = pending.isEmpty() ? Math.max(0, lastSighting.get() - loadEnd) : -1;
-    synchronized (lag) {
-      return new Report(tracked.get(), missing, failedWrites.get(), lag.copy(),
-          converged < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(converged));
-    }
+    return new Report(tracked.get(), missing, failedWrites.get(), lag.getIntervalHistogram(),
+        converged < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(converged));
   }
 
   /**

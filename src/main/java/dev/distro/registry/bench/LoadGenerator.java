@@ -24,7 +24,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import io.vertx.core.Context;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * The load generator: drives a node (or a whole cluster, round-robin) with the request shapes of a
@@ -107,7 +109,15 @@ public final class LoadGenerator {
     }
   }
 
+  /**
+   * Runs every phase, waiting for each: call it from the generator's main thread. The waits here
+   * and in the phases it calls ({@code prepare}, {@code drive}, {@link LagTracker#finish},
+   * {@link Watchers#open}) never run on an event loop; only request callbacks do.
+   */
   void run() throws Exception {
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException("the load generator waits for its phases: not on an event loop");
+    }
     HttpServer baseline = startBaseline();
     String base = "127.0.0.1:" + baseline.actualPort();
     List<Result> results = new ArrayList<>();
@@ -213,7 +223,7 @@ public final class LoadGenerator {
 
   private Result drive(String mode, List<String> where, String label, LagTracker tracker) {
     HttpClient client = client();
-    Histogram hist = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    Recorder hist = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
     Run run = new Run(mode, where, client, hist, tracker);
     long progress = vertx.setPeriodic(1000, id -> System.out.printf("\r%-9s %-22s %9d requests, %d errors   ",
         mode, clip(label), run.requests.get(), run.errors.get()));
@@ -236,9 +246,8 @@ public final class LoadGenerator {
     if (tracker != null) {
       lagReports.add(tracker.finish(run.lastAck.get(), 10_000));
     }
-    synchronized (hist) {
-      return new Result(mode, label, run.requests.get(), run.errors.get(), run.late.get(), seconds, hist.copy());
-    }
+    return new Result(mode, label, run.requests.get(), run.errors.get(), run.late.get(), seconds,
+        hist.getIntervalHistogram());
   }
 
   /** One measured run: closed loop (each completion sends the next) or open loop (a timer paces sends). */
@@ -246,7 +255,7 @@ public final class LoadGenerator {
     final String mode;
     final List<String> where;
     final HttpClient client;
-    final Histogram hist;
+    final Recorder hist;
     final LagTracker tracker;
     final AtomicLong requests = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
@@ -259,7 +268,7 @@ public final class LoadGenerator {
     final long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
     final AtomicLong running = new AtomicLong(concurrency);
 
-    Run(String mode, List<String> where, HttpClient client, Histogram hist, LagTracker tracker) {
+    Run(String mode, List<String> where, HttpClient client, Recorder hist, LagTracker tracker) {
       this.mode = mode;
       this.where = where;
       this.client = client;
@@ -347,9 +356,7 @@ public final class LoadGenerator {
           if (!ok) {
             errors.incrementAndGet();
           }
-          synchronized (hist) {
-            hist.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(now - t0), hist.getHighestTrackableValue()));
-          }
+          hist.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(now - t0), TimeUnit.SECONDS.toMicros(60)));
         }
       });
     }

@@ -5,6 +5,7 @@ import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.ChangeEvent.Reason;
+import dev.distro.registry.support.Json;
 import dev.distro.registry.support.Tls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -89,7 +90,7 @@ public final class SnapshotLoader {
           return;
         }
         try {
-          SyncCodec.apply(node.store, dev.distro.registry.support.Json.parse(line.getBytes()), Reason.SYNC, out);
+          SyncCodec.apply(node.store, Json.parse(line.getBytes()), Reason.SYNC, out);
         } catch (Exception e) {
           out.rejected++;
         }

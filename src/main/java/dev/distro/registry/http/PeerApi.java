@@ -13,6 +13,7 @@ import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.store.Versions;
+import dev.distro.registry.support.Json;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -324,7 +325,7 @@ final class PeerApi {
   /** Completes with the tree, or with null when the bytes are not JSON. */
   private static Future<JsonNode> parse(Buffer raw) {
     try {
-      return Future.succeededFuture(Params.MAPPER.readTree(raw.getBytes()));
+      return Future.succeededFuture(Json.parse(raw.getBytes()));
     } catch (Exception e) {
       return Future.succeededFuture(null);
     }

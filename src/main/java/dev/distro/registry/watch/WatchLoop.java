@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -20,7 +21,7 @@ public final class WatchLoop {
   private final Set<WatchSession> sessions = new LinkedHashSet<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   /** Sessions on this loop, readable from writers' threads: no session, no wake-up. */
-  private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger open = new AtomicInteger();
   private final long timer;
 
   WatchLoop(WatchHub hub, Context context) {
