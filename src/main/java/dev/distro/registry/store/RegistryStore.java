@@ -172,7 +172,7 @@ public final class RegistryStore {
     if (reg == null) {
       return null;
     }
-    reg.renew(clock.millis());
+    reg.heardClient(clock.millis());
     if (!reg.instance.healthy()) {
       update(key, localId, i -> i.withHealthy(true, i.version()), Reason.BEAT);
     }
@@ -280,7 +280,8 @@ public final class RegistryStore {
    * Applies an instance from a peer.
    *
    * @param ownedHere this node is responsible for the instance: a downgrade (unhealthy) older than
-   *     the lease's last renewal is refused and the live instance re-asserted with a new version
+   *     the client was last heard here is refused and the live instance re-asserted with a new
+   *     version (a lease restarted by an ownership change does not count: the client may be gone)
    * @param fromOwner the sender owns the instance and this is its repair: its copy beats a delete
    *     remembered here (the owner's current content is the truth for its instances)
    */
@@ -294,7 +295,7 @@ public final class RegistryStore {
         return null;
       }
       if (reg != null && ownedHere && !incoming.healthy() && reg.instance.healthy()
-          && reg.lastBeat > Versions.millisOf(incoming.version())) {
+          && reg.clientSeen > Versions.millisOf(incoming.version())) {
         return reassertLocked(reg, now);
       }
       Tombstone t = tombstones.get(incoming.globalKey());
@@ -318,10 +319,11 @@ public final class RegistryStore {
   /**
    * Applies a delete from a peer.
    *
-   * @param ownedHere this node is responsible for the instance: a delete made before the lease's
-   *     last renewal (say, an expiry on the far side of a partition while the client kept beating
-   *     here) is refused and the live instance re-asserted with a new version, which then wins
-   *     everywhere
+   * @param ownedHere this node is responsible for the instance: a delete made before its client was
+   *     last heard here (say, an expiry on the far side of a partition while the client kept
+   *     beating here) is refused and the live instance re-asserted with a new version, which then
+   *     wins everywhere. A lease restarted by an ownership change does not count: a client that
+   *     deregistered through another node during a partition must stay deregistered.
    */
   public ChangeEvent applyRemoteDelete(ServiceKey key, String localId, long version, Reason reason,
       boolean ownedHere) {
@@ -338,7 +340,7 @@ public final class RegistryStore {
       if (reg.instance.version() > version) {
         return null;
       }
-      if (ownedHere && reg.lastBeat > Versions.millisOf(version)) {
+      if (ownedHere && reg.clientSeen > Versions.millisOf(version)) {
         return reassertLocked(reg, now);
       }
       return removeLocked(reg, reason, version, now, true);
@@ -433,7 +435,7 @@ public final class RegistryStore {
     ServiceEntry entry = services.computeIfAbsent(next.service(), k -> new ServiceEntry(k, ServiceMeta.DEFAULT));
     Registration reg = entry.instances.get(next.localId());
     if (reg == null) {
-      reg = new Registration(entry, next, now);
+      reg = new Registration(entry, next, now, localWrite);
       entry.instances.put(reg.localId(), reg);
       instanceCount++;
       tombstones.remove(next.globalKey());
@@ -441,7 +443,7 @@ public final class RegistryStore {
     }
     Instance prev = reg.instance;
     if (localWrite) {
-      reg.renew(now);
+      reg.heardClient(now);
       if (prev.sameContent(next)) {
         return null;
       }
