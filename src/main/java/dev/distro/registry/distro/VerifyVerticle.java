@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.Registration;
@@ -101,19 +102,24 @@ public final class VerifyVerticle extends VerticleBase {
     }
     running = true;
     long settledBefore = node.store.clock().millis() - settleMs();
+    // One ring for the whole round (digests and repairs), and it travels with them: a peer whose
+    // ring differs for a moment (a member just came back) judges "owned by the sender" by this one.
+    Rendezvous ring = cluster.view().ring();
     return vertx.executeBlocking(() -> Digests.compute(node.store,
-            i -> ownedHere(i) && Versions.millisOf(i.version()) <= settledBefore), false)
+            i -> ownedHere(ring, i) && Versions.millisOf(i.version()) <= settledBefore), false)
         .compose(digests -> {
           StringBuilder sb = new StringBuilder(Digests.BUCKETS * 21 + 64);
           JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self())
-              .field("settledBefore", settledBefore).name("buckets").beginArray();
+              .field("settledBefore", settledBefore);
+          writeRing(w, ring);
+          w.name("buckets").beginArray();
           for (long d : digests) {
             w.value(d);
           }
           String body = w.endArray().endObject().toString();
           List<Future<Void>> all = new ArrayList<>();
           for (String peer : targets) {
-            all.add(verify(peer, body));
+            all.add(verify(peer, body, ring));
           }
           return Future.join(all).<Void>mapEmpty().otherwiseEmpty();
         })
@@ -123,11 +129,19 @@ public final class VerifyVerticle extends VerticleBase {
         });
   }
 
-  private boolean ownedHere(Instance i) {
-    return cluster.isResponsible(i.ip(), i.port());
+  private boolean ownedHere(Rendezvous ring, Instance i) {
+    return cluster.self().equals(ring.ownerOf(i.ip(), i.port()));
   }
 
-  private Future<Void> verify(String peer, String body) {
+  private static void writeRing(JsonWriter w, Rendezvous ring) {
+    w.name("ring").beginArray();
+    for (String m : ring.members()) {
+      w.value(m);
+    }
+    w.endArray();
+  }
+
+  private Future<Void> verify(String peer, String body, Rendezvous ring) {
     node.metrics.verifyBytesSent.add(body.length());
     return peers.peer(peer, HttpMethod.POST, "/distro/verify", Buffer.buffer(body), 5_000)
         .compose(resp -> {
@@ -153,7 +167,7 @@ public final class VerifyVerticle extends VerticleBase {
             return Future.succeededFuture();
           }
           node.metrics.mismatchedBuckets.add(buckets.size());
-          return repair(peer, buckets);
+          return repair(peer, buckets, ring);
         })
         .recover(err -> {
           LOG.fine("verify with " + peer + " failed: " + err.getMessage());
@@ -167,7 +181,7 @@ public final class VerifyVerticle extends VerticleBase {
    * contain), in requests of about {@link #REPAIR_ENTRIES} entries each, sent one after another, so
    * that no body approaches the peer's size limit however large the registry.
    */
-  private Future<Void> repair(String peer, Set<Integer> buckets) {
+  private Future<Void> repair(String peer, Set<Integer> buckets, Rendezvous ring) {
     return vertx.executeBlocking(() -> {
       long asOf = node.store.versions().next();
       Map<Integer, List<Instance>> content = new TreeMap<>();
@@ -178,7 +192,7 @@ public final class VerifyVerticle extends VerticleBase {
         for (Registration r : s.registrations()) {
           Instance i = r.instance();
           List<Instance> in = content.get(Digests.bucketOf(i));
-          if (in != null && ownedHere(i)) {
+          if (in != null && ownedHere(ring, i)) {
             in.add(i);
           }
         }
@@ -198,7 +212,7 @@ public final class VerifyVerticle extends VerticleBase {
       for (var e : content.entrySet()) {
         int n = e.getValue().size() + dead.getOrDefault(e.getKey(), List.of()).size();
         if (!chunk.isEmpty() && size + n > repairEntries) {
-          bodies.add(repairBody(asOf, chunk, content, dead));
+          bodies.add(repairBody(asOf, ring, chunk, content, dead));
           chunk = new ArrayList<>();
           size = 0;
         }
@@ -206,7 +220,7 @@ public final class VerifyVerticle extends VerticleBase {
         size += n;
       }
       if (!chunk.isEmpty()) {
-        bodies.add(repairBody(asOf, chunk, content, dead));
+        bodies.add(repairBody(asOf, ring, chunk, content, dead));
       }
       return bodies;
     }, false).compose(bodies -> sendInTurn(peer, bodies, 0));
@@ -216,10 +230,12 @@ public final class VerifyVerticle extends VerticleBase {
   /** Entries per repair request; tests lower it to exercise several requests. */
   static volatile int repairEntries = REPAIR_ENTRIES;
 
-  private String repairBody(long asOf, List<Integer> chunk, Map<Integer, List<Instance>> content,
+  private String repairBody(long asOf, Rendezvous ring, List<Integer> chunk, Map<Integer, List<Instance>> content,
       Map<Integer, List<Map.Entry<String, Long>>> dead) {
     JsonWriter w = new JsonWriter(new StringBuilder(64 * 1024)).beginObject().field("from", cluster.self())
-        .field("asOf", asOf).name("buckets").beginArray();
+        .field("asOf", asOf);
+    writeRing(w, ring);
+    w.name("buckets").beginArray();
     for (int b : chunk) {
       w.value(b);
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.distro.Digests;
 import dev.distro.registry.distro.SyncCodec;
 import dev.distro.registry.model.Instance;
@@ -109,7 +110,9 @@ final class PeerApi {
     }
     String from = body.path("from").asText("");
     JsonNode buckets = body.get("buckets");
-    if (!isMember(from) || buckets == null || !buckets.isArray() || buckets.size() != Digests.BUCKETS) {
+    Rendezvous ring = senderRing(body, from);
+    if (!isMember(from) || buckets == null || !buckets.isArray() || buckets.size() != Digests.BUCKETS
+        || ring == BAD_RING) {
       reply(req, 400, "{\"error\":\"bad verify request\"}");
       return;
     }
@@ -121,7 +124,9 @@ final class PeerApi {
     // versions newer than the sender's cutoff are left out on both sides (absent: nothing is)
     JsonNode cutoff = body.get("settledBefore");
     long settledBefore = cutoff != null && cutoff.canConvertToLong() ? cutoff.asLong() : Long.MAX_VALUE;
-    vertx.executeBlocking(() -> Digests.compute(store, i -> from.equals(cluster.ownerOf(i.ip(), i.port()))
+    // "the sender's instances" as the sender's ring says, so that a moment of disagreement between
+    // the rings (a member just came back) is not a mismatch
+    vertx.executeBlocking(() -> Digests.compute(store, i -> from.equals(ownerIn(ring, i.ip(), i.port()))
         && Versions.millisOf(i.version()) <= settledBefore), false)
         .onComplete(ar -> {
           if (ar.failed()) {
@@ -157,8 +162,9 @@ final class PeerApi {
     long asOf = body.path("asOf").asLong(0);
     JsonNode buckets = body.get("buckets");
     JsonNode entries = body.get("entries");
+    Rendezvous ring = senderRing(body, from);
     if (!isMember(from) || asOf <= 0 || buckets == null || !buckets.isArray() || entries == null
-        || !entries.isArray()) {
+        || !entries.isArray() || ring == BAD_RING) {
       reply(req, 400, "{\"error\":\"bad repair request\"}");
       return;
     }
@@ -170,7 +176,7 @@ final class PeerApi {
       SyncCodec.Outcome out = new SyncCodec.Outcome();
       Set<String> listed = new HashSet<>();
       for (JsonNode e : entries) {
-        String key = SyncCodec.apply(store, e, Reason.REPAIR, out, ownerships(from));
+        String key = SyncCodec.apply(store, e, Reason.REPAIR, out, ownerships(from, ring));
         if (key != null) {
           listed.add(key);
         }
@@ -181,7 +187,7 @@ final class PeerApi {
         for (Registration r : s.registrations()) {
           Instance i = r.instance();
           if (targeted.contains(Digests.bucketOf(i)) && !listed.contains(i.globalKey())
-              && from.equals(cluster.ownerOf(i.ip(), i.port())) && store.removeStale(r, settled) != null) {
+              && senderOwns(from, ring, i.ip(), i.port()) && store.removeStale(r, settled) != null) {
             removed++;
           }
         }
@@ -264,6 +270,10 @@ final class PeerApi {
   }
 
   private SyncCodec.Ownerships ownerships(String from) {
+    return ownerships(from, null);
+  }
+
+  private SyncCodec.Ownerships ownerships(String from, Rendezvous senderRing) {
     return new SyncCodec.Ownerships() {
       @Override
       public boolean ownedHere(String ip, int port) {
@@ -272,9 +282,49 @@ final class PeerApi {
 
       @Override
       public boolean senderOwns(String ip, int port) {
-        return from.equals(cluster.ownerOf(ip, port));
+        return PeerApi.this.senderOwns(from, senderRing, ip, port);
       }
     };
+  }
+
+  /**
+   * The sender owns {@code ip:port} by this node's ring and, when it sent its own, by that one too.
+   * A repair may override a remembered delete or drop a copy only then: while the rings disagree
+   * (a member just came back, one side has not seen it yet) neither side's view alone decides.
+   */
+  private boolean senderOwns(String from, Rendezvous senderRing, String ip, int port) {
+    return from.equals(cluster.ownerOf(ip, port)) && (senderRing == null || from.equals(senderRing.ownerOf(ip, port)));
+  }
+
+  private String ownerIn(Rendezvous senderRing, String ip, int port) {
+    return senderRing != null ? senderRing.ownerOf(ip, port) : cluster.ownerOf(ip, port);
+  }
+
+  /** A ring no request can carry: the marker for a malformed one. */
+  private static final Rendezvous BAD_RING = new Rendezvous(List.of());
+  private static final int MAX_RING = 4096;
+
+  /**
+   * The ring the sender used for this verify round ({@code "ring"}: its members), null when it sent
+   * none, {@link #BAD_RING} when it is not a list of at most {@value #MAX_RING} member addresses
+   * that includes the sender.
+   */
+  private static Rendezvous senderRing(JsonNode body, String from) {
+    JsonNode ring = body.get("ring");
+    if (ring == null || ring.isNull()) {
+      return null;
+    }
+    if (!ring.isArray() || ring.size() > MAX_RING) {
+      return BAD_RING;
+    }
+    List<String> members = new ArrayList<>();
+    for (JsonNode m : ring) {
+      if (!m.isTextual() || m.asText().isEmpty() || m.asText().length() > 300) {
+        return BAD_RING;
+      }
+      members.add(m.asText());
+    }
+    return members.contains(from) ? new Rendezvous(members) : BAD_RING;
   }
 
   private boolean isMember(String address) {
