@@ -34,7 +34,7 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * The peer port: ping, sync, verify, repair and snapshot. Every request must carry the cluster
+ * The peer port: ping, digest, sync, verify, repair and snapshot. Every request must carry the cluster
  * secret ({@value PeerClient#SECRET_HEADER}); without it the answer is 401 whatever the path, and
  * nothing is read or changed. Bodies are bounded; heavy work (digests, repairs) runs on a worker.
  */
@@ -69,6 +69,7 @@ final class PeerApi {
     String route = req.method().name() + " " + req.path();
     switch (route) {
       case "GET /distro/ping" -> ping(req);
+      case "GET /distro/digest" -> digest(req);
       case "GET /distro/snapshot" -> snapshot(req);
       case "POST /distro/sync" -> withBody(req, body -> sync(req, body));
       case "POST /distro/verify" -> withBody(req, body -> verify(req, body));
@@ -82,6 +83,25 @@ final class PeerApi {
         .field("state", node.shuttingDown() ? "DOWN" : cluster.selfState().name())
         .field("revision", store.revision()).endObject();
     reply(req, 200, w.toString());
+  }
+
+  /**
+   * The whole registry in one number, for an outside harness comparing nodes for convergence:
+   * {@link Digests#combine} of the bucket digests over every instance held (owned or replica), with
+   * the counts beside it. Computed on a worker; read without a lock, so under writes the counts and
+   * the digest may come from slightly different moments.
+   */
+  private void digest(HttpServerRequest req) {
+    String state = node.shuttingDown() ? "DOWN" : cluster.selfState().name();
+    long revision = store.revision();
+    vertx.executeBlocking(() -> {
+      long digest = Digests.combine(Digests.compute(store, i -> true));
+      return new JsonWriter().beginObject().field("address", cluster.self()).field("state", state)
+          .field("revision", revision).field("instances", store.instanceCount())
+          .field("services", store.serviceCount()).field("tombstones", store.tombstones().size())
+          .field("digest", String.format("%016x", digest)).endObject().toString();
+    }, false).onComplete(ar -> reply(req, ar.succeeded() ? 200 : 500,
+        ar.succeeded() ? ar.result() : "{\"error\":\"digest failed\"}"));
   }
 
   private void sync(HttpServerRequest req, JsonNode body) {
