@@ -119,6 +119,8 @@ public final class NodeConfig {
         + " port for forwarded writes; default there: the JVM's trust store)");
     def("tls-verify-hostname", "true", "check that a node's certificate names the host it is reached at");
     def("tls-trust-all", "false", "accept any certificate from other nodes (testing only: no verification)");
+    def("fault-injection", "false", "test only: serve POST /distro/faults on the peer port to cut, delay or drop this"
+        + " node's outgoing peer traffic");
   }
 
   private static void def(String name, String dflt, String help) {
@@ -165,6 +167,7 @@ public final class NodeConfig {
   public final String tlsCaFile;
   public final boolean tlsVerifyHostname;
   public final boolean tlsTrustAll;
+  public final boolean faultInjection;
 
   private NodeConfig(Map<String, String> v) throws ConfigException {
     int cpus = Runtime.getRuntime().availableProcessors();
@@ -217,6 +220,7 @@ public final class NodeConfig {
     tlsCaFile = v.get("tls-ca-file");
     tlsVerifyHostname = bool(v, "tls-verify-hostname");
     tlsTrustAll = bool(v, "tls-trust-all");
+    faultInjection = bool(v, "fault-injection");
     validateMode();
     validateSecurity();
   }
@@ -566,6 +570,7 @@ public final class NodeConfig {
   public String toString() {
     return "NodeConfig{self=" + self() + ", bind=" + bind + ", peerPort=" + peerPort + ", lookup="
         + lookup.configName + ", secret=" + (clusterSecret == null ? "unset" : "set") + ", auth=" + authEnabled
-        + ", clientTls=" + clientTls + ", peerTls=" + peerTls + "}";
+        + ", clientTls=" + clientTls + ", peerTls=" + peerTls
+        + (faultInjection ? ", faultInjection=true" : "") + "}";
   }
 }

@@ -65,6 +65,18 @@ public final class Digests {
     return d;
   }
 
+  /**
+   * One 64-bit value for a whole digest array: the buckets folded in order through
+   * {@link Rendezvous#mix}. Equal arrays give equal values, and any bucket's change changes it.
+   */
+  public static long combine(long[] buckets) {
+    long h = BUCKETS;
+    for (long b : buckets) {
+      h = Rendezvous.mix(h * FNV_PRIME + b);
+    }
+    return h;
+  }
+
   private static long fnv(long h, String s) {
     for (int k = 0; k < s.length(); k++) {
       h = (h ^ s.charAt(k)) * FNV_PRIME;

@@ -5,6 +5,7 @@ import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.cluster.Rendezvous;
+import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.distro.Digests;
 import dev.distro.registry.distro.SyncCodec;
 import dev.distro.registry.model.Instance;
@@ -35,15 +36,18 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * The peer port: ping, sync, verify, repair and snapshot. Every request must carry the cluster
- * secret ({@value PeerClient#SECRET_HEADER}); without it the answer is 401 whatever the path, and
- * nothing is read or changed. Bodies are bounded; heavy work (digests, repairs) runs on a worker.
+ * The peer port: ping, digest, sync, verify, repair and snapshot, and with {@code fault-injection}
+ * on (test only) the fault plan. Every request must carry the cluster secret
+ * ({@value PeerClient#SECRET_HEADER}); without it the answer is 401 whatever the path, and nothing
+ * is read or changed. Bodies are bounded; heavy work (digests, repairs) runs on a worker.
  */
 final class PeerApi {
 
   private static final Logger LOG = Logger.getLogger(PeerApi.class.getName());
   static final int MAX_PEER_BODY = 64 * 1024 * 1024;
   private static final int SNAPSHOT_CHUNK = 512;
+  /** 1,000 addresses of 300 characters, with room for escapes. */
+  static final int MAX_FAULTS_BODY = 2 * 1024 * 1024;
 
   private final NodeContext node;
   private final Cluster cluster;
@@ -70,12 +74,46 @@ final class PeerApi {
     String route = req.method().name() + " " + req.path();
     switch (route) {
       case "GET /distro/ping" -> ping(req);
+      case "GET /distro/digest" -> digest(req);
       case "GET /distro/snapshot" -> snapshot(req);
-      case "POST /distro/sync" -> withBody(req, body -> sync(req, body));
-      case "POST /distro/verify" -> withBody(req, body -> verify(req, body));
-      case "POST /distro/repair" -> withBody(req, body -> repair(req, body));
-      default -> reply(req, 404, "{\"error\":\"no such peer api: " + route.replace("\"", "") + "\"}");
+      case "POST /distro/sync" -> withBody(req, MAX_PEER_BODY, body -> sync(req, body));
+      case "POST /distro/verify" -> withBody(req, MAX_PEER_BODY, body -> verify(req, body));
+      case "POST /distro/repair" -> withBody(req, MAX_PEER_BODY, body -> repair(req, body));
+      case "GET /distro/faults" -> {
+        if (node.runtimeFaults == null) {
+          unknown(req, route);
+        } else {
+          reply(req, 200, node.runtimeFaults.rules().toJson());
+        }
+      }
+      case "POST /distro/faults" -> {
+        if (node.runtimeFaults == null) {
+          unknown(req, route);
+        } else {
+          withBody(req, MAX_FAULTS_BODY, body -> faults(req, body));
+        }
+      }
+      default -> unknown(req, route);
     }
+  }
+
+  /** What any path the peer port does not serve answers (the fault routes too when fault injection is off). */
+  private static void unknown(HttpServerRequest req, String route) {
+    reply(req, 404, "{\"error\":\"no such peer api: " + route.replace("\"", "") + "\"}");
+  }
+
+  /** Replaces the whole fault plan (test only): {@code {}} heals. A bad body changes nothing. */
+  private void faults(HttpServerRequest req, JsonNode body) {
+    RuntimeFaultPlan.Rules rules;
+    try {
+      rules = RuntimeFaultPlan.Rules.fromJson(body);
+    } catch (IllegalArgumentException e) {
+      reply(req, 400, new JsonWriter().beginObject().field("error", "bad fault plan: " + e.getMessage())
+          .endObject().toString());
+      return;
+    }
+    node.runtimeFaults.replace(rules);
+    reply(req, 200, rules.toJson());
   }
 
   private void ping(HttpServerRequest req) {
@@ -83,6 +121,25 @@ final class PeerApi {
         .field("state", node.shuttingDown() ? "DOWN" : cluster.selfState().name())
         .field("revision", store.revision()).endObject();
     reply(req, 200, w.toString());
+  }
+
+  /**
+   * The whole registry in one number, for an outside harness comparing nodes for convergence:
+   * {@link Digests#combine} of the bucket digests over every instance held (owned or replica), with
+   * the counts beside it. Computed on a worker; read without a lock, so under writes the counts and
+   * the digest may come from slightly different moments.
+   */
+  private void digest(HttpServerRequest req) {
+    String state = node.shuttingDown() ? "DOWN" : cluster.selfState().name();
+    long revision = store.revision();
+    vertx.executeBlocking(() -> {
+      long digest = Digests.combine(Digests.compute(store, i -> true));
+      return new JsonWriter().beginObject().field("address", cluster.self()).field("state", state)
+          .field("revision", revision).field("instances", store.instanceCount())
+          .field("services", store.serviceCount()).field("tombstones", store.tombstones().size())
+          .field("digest", String.format("%016x", digest)).endObject().toString();
+    }, false).onComplete(ar -> reply(req, ar.succeeded() ? 200 : 500,
+        ar.succeeded() ? ar.result() : "{\"error\":\"digest failed\"}"));
   }
 
   private void sync(HttpServerRequest req, JsonNode body) {
@@ -337,12 +394,12 @@ final class PeerApi {
   }
 
   /**
-   * Reads a JSON body of at most {@link #MAX_PEER_BODY} bytes, then runs {@code then} on the event
+   * Reads a JSON body of at most {@code max} bytes, then runs {@code then} on the event
    * loop. A body over {@link #INLINE_PARSE} bytes (a repair of large buckets) is parsed on a worker:
    * parsing megabytes must not hold the event loop.
    */
-  private void withBody(HttpServerRequest req, java.util.function.Consumer<JsonNode> then) {
-    readBody(req, MAX_PEER_BODY).onComplete(ar -> {
+  private void withBody(HttpServerRequest req, int max, java.util.function.Consumer<JsonNode> then) {
+    readBody(req, max).onComplete(ar -> {
       if (ar.failed()) {
         reply(req, 413, "{\"error\":\"" + ar.cause().getMessage().replace("\"", "'") + "\"}");
         return;

@@ -52,7 +52,8 @@ public final class Node {
   }
 
   /**
-   * @param faults test-only fault plan on peer traffic
+   * @param faults test-only fault plan on peer traffic; with {@code fault-injection} on, the node's
+   *     {@link dev.distro.registry.cluster.RuntimeFaultPlan} applies as well
    * @param lookup the member lookup (null: from the configuration)
    */
   public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock, FaultPlan faults,
@@ -65,8 +66,14 @@ public final class Node {
       Function<Vertx, MemberLookup> lookup, NodeMeters meters) {
     RegistryStore store = new RegistryStore(clock);
     Cluster cluster = config.standalone() ? Cluster.standalone(config.self()) : new Cluster(config.self());
-    cluster.faults(faults);
     NodeContext ctx = new NodeContext(config, store, cluster, meters);
+    if (ctx.runtimeFaults != null) {
+      LOG.warning("fault injection is on (test only): POST /distro/faults on the peer port can cut, delay or drop"
+          + " this node's outgoing peer traffic; never run production nodes with --fault-injection=true");
+      cluster.faults(FaultPlan.both(faults, ctx.runtimeFaults));
+    } else {
+      cluster.faults(faults);
+    }
     Node node = new Node(vertx, ctx);
     Function<Vertx, MemberLookup> members = lookup != null ? lookup : v -> MemberLookups.create(v, config);
     UdpPushVerticle push = new UdpPushVerticle(store, ctx.switches, ctx.metrics, config.bind);

@@ -4,6 +4,7 @@ import dev.distro.registry.auth.AccessControl;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Ownership;
+import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
 import dev.distro.registry.http.ConsoleAssets;
@@ -33,6 +34,8 @@ public final class NodeContext {
   public final ConsoleAssets console = new ConsoleAssets();
   /** Client authentication (off unless {@code --auth-enabled}); its tokens come from the token file. */
   public final AccessControl access;
+  /** The plan {@code POST /distro/faults} edits; null unless {@code --fault-injection=true} (test only). */
+  public final RuntimeFaultPlan runtimeFaults;
   private volatile PushTargets push = PushTargets.NONE;
   private volatile boolean ready;
   private volatile boolean shuttingDown;
@@ -50,6 +53,7 @@ public final class NodeContext {
     this.metrics = new NodeMetrics();
     this.cluster = cluster;
     this.access = new AccessControl(config.authEnabled);
+    this.runtimeFaults = config.faultInjection ? new RuntimeFaultPlan() : null;
     this.startedAt = store.clock().millis();
     store.addListener(metrics);
     EventLog log = new EventLog(config.watchLogSize);

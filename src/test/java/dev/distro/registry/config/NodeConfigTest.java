@@ -94,6 +94,16 @@ class NodeConfigTest {
         "the secret never appears in logs");
   }
 
+  @Test
+  void faultInjection_offByDefault_setByFlagOrEnvironment() throws Exception {
+    assertEquals(false, NodeConfig.defaults().faultInjection);
+    assertEquals("false", NodeConfig.settings().get("fault-injection")[0]);
+    assertEquals("DISTRO_FAULT_INJECTION", NodeConfig.envName("fault-injection"));
+    assertTrue(NodeConfig.load(new String[] {"--fault-injection=true"}, Map.of()).faultInjection);
+    assertTrue(NodeConfig.load(new String[0], Map.of("DISTRO_FAULT_INJECTION", "true")).faultInjection);
+    assertMessage("bad value for fault-injection: 'on' (expected true or false)", "--fault-injection=on");
+  }
+
   private static void assertMessage(String expected, String... args) {
     ConfigException e = assertThrows(ConfigException.class, () -> NodeConfig.load(args, Map.of()));
     assertEquals(expected, e.getMessage());

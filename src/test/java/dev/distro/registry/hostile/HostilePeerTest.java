@@ -94,7 +94,8 @@ class HostilePeerTest {
   }
 
   static final String[][] PATHS = {
-      {"GET", "/distro/ping"}, {"GET", "/distro/snapshot"}, {"POST", "/distro/sync"}, {"POST", "/distro/verify"},
+      {"GET", "/distro/ping"}, {"GET", "/distro/digest"}, {"GET", "/distro/faults"}, {"POST", "/distro/faults"},
+      {"GET", "/distro/snapshot"}, {"POST", "/distro/sync"}, {"POST", "/distro/verify"},
       {"POST", "/distro/repair"}, {"PUT", "/distro/sync"}, {"DELETE", "/distro/snapshot"}, {"GET", "/"},
       {"POST", "/distro/sync/"}, {"POST", "//distro/sync"}, {"POST", "/distro/%73ync"}, {"POST", "/distro/x/../sync"},
       {"POST", "/distro/x/%2e%2e/sync"}, {"POST", "/DISTRO/SYNC"}, {"POST", "/nacos/v1/ns/instance"}};
