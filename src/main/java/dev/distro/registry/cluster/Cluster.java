@@ -224,6 +224,27 @@ public final class Cluster implements Ownership {
     return up * 2 > counted;
   }
 
+  /**
+   * True when this node, in a cluster of three or more members not known dead, hears fewer than a
+   * majority of them: most likely it is on the small side of a partition, and a write acknowledged
+   * here reaches the others only after the heal. (With two members a silent peer leaves no majority
+   * anywhere, so the survivor is never "cut off".)
+   */
+  public boolean cutOffFromMost() {
+    View v = view;
+    int counted = 0;
+    int up = 0;
+    for (Member m : v.members()) {
+      if (m.self() || m.state() == State.UP || m.state() == State.SUSPICIOUS) {
+        counted++;
+        up++;
+      } else if (!refused.contains(m.address())) {
+        counted++;
+      }
+    }
+    return counted >= 3 && up * 2 <= counted;
+  }
+
   /** The time (ms) of the last verify round received from {@code owner}, or 0. */
   @Override
   public long lastRenewedBy(String owner) {

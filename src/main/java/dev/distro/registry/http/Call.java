@@ -22,6 +22,7 @@ final class Call {
   final boolean v2;
   private final MultiMap form;
   private MultiMap query;
+  private String degraded;
 
   Call(HttpServerRequest req, boolean v2, MultiMap form) {
     this.req = req;
@@ -59,8 +60,27 @@ final class Call {
     return v;
   }
 
+  /**
+   * The write will be applied, but its success is to be answered as a 503 with this message (a
+   * node cut off from most members), so that the client sends it to another node too.
+   */
+  void degrade(String message) {
+    this.degraded = message;
+  }
+
+  private boolean answeredDegraded() {
+    if (degraded == null) {
+      return false;
+    }
+    fail(new ApiException(503, ApiException.SERVER_ERROR, degraded));
+    return true;
+  }
+
   /** Success with Nacos's {@code ok} body. */
   void ok() {
+    if (answeredDegraded()) {
+      return;
+    }
     if (v2) {
       json("\"ok\"");
     } else {
@@ -70,11 +90,17 @@ final class Call {
 
   /** Success with a JSON body (v2: wrapped as the envelope's data). */
   void json(String body) {
+    if (answeredDegraded()) {
+      return;
+    }
     send(200, JSON, v2 ? V2_OK_PREFIX + body + "}" : body);
   }
 
   /** Success with JSON already encoded as bytes (v2: wrapped as the envelope's data). */
   void json(Buffer body) {
+    if (answeredDegraded()) {
+      return;
+    }
     HttpServerResponse resp = req.response();
     if (resp.ended()) {
       return;

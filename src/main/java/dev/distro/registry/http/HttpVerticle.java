@@ -305,6 +305,16 @@ public final class HttpVerticle extends VerticleBase {
       if (gate != null) {
         throw new ApiException(503, ApiException.SERVER_ERROR, gate);
       }
+      if (route.forwardable && peers != null && req.getHeader(PeerClient.FORWARDED_HEADER) == null
+          && node.cluster.cutOffFromMost()) {
+        // Applied here (AP: this side keeps serving it), answered 503 so that a client that can
+        // reach another node (Nacos clients try the next server) delivers it to the majority too.
+        node.metrics.cutOffWrites.increment();
+        call.degrade("this node is cut off from most cluster members: the write was applied here only;"
+            + " send it to another node");
+        route.handler.accept(call);
+        return;
+      }
       if (route.forwardable && peers != null && forwardToOwner(req, route, call, form)) {
         return;
       }

@@ -41,6 +41,7 @@ final class OperatorApi {
           .field("changes", m.changes.sum())
           .field("forwards", m.forwards.sum())
           .field("forwardFailures", m.forwardFailures.sum())
+          .field("cutOffWrites", m.cutOffWrites.sum())
           .field("syncBatchesSent", m.syncBatchesSent.sum())
           .field("syncEntriesSent", m.syncEntriesSent.sum())
           .field("syncFailures", m.syncFailures.sum())

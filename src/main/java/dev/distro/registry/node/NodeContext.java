@@ -78,6 +78,8 @@ public final class NodeContext {
     meters.counter("distro_changes", "registry changes (revisions)", m.changes);
     meters.counter("distro_forwards", "writes forwarded to their owner", m.forwards);
     meters.counter("distro_forward_failures", "forwards that failed and were applied locally", m.forwardFailures);
+    meters.counter("distro_cut_off_writes", "client writes applied while cut off from most members, answered 503",
+        m.cutOffWrites);
     meters.counter("distro_sync_batches", "sync batches acknowledged by peers", m.syncBatchesSent);
     meters.counter("distro_sync_entries", "changes sent in acknowledged sync batches", m.syncEntriesSent);
     meters.counter("distro_sync_failures", "sync batches that failed (retried with backoff)", m.syncFailures);

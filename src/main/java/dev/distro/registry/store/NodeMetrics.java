@@ -20,6 +20,8 @@ public final class NodeMetrics implements ChangeListener {
   public final LongAdder serverErrors = new LongAdder();
   public final LongAdder forwards = new LongAdder();
   public final LongAdder forwardFailures = new LongAdder();
+  /** Client writes applied while cut off from most members, answered 503 so that clients try another node. */
+  public final LongAdder cutOffWrites = new LongAdder();
   public final LongAdder syncBatchesSent = new LongAdder();
   public final LongAdder syncEntriesSent = new LongAdder();
   public final LongAdder syncFailures = new LongAdder();
