@@ -12,6 +12,7 @@ import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -37,6 +38,8 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   private static final Logger LOG = Logger.getLogger(HealthVerticle.class.getName());
   static final int SWEEP_BUDGET = 20_000;
   private static final long TICK_MS = 100;
+  /** A gap between sweeps longer than this means the process was paused or starved (SIGSTOP, GC, throttling). */
+  static final long PAUSE_MS = 5_000;
 
   private final RegistryStore store;
   private final Switches switches;
@@ -51,6 +54,10 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   private volatile long judged;
   private boolean canExpire = true;
   private boolean firstSweep = true;
+  /** Owned leases are being restarted on a worker: judge none until that is done. */
+  private boolean renewing;
+  private long lastSweepNanos;
+  private LongSupplier ticker = System::nanoTime;
   private boolean continuationPending;
 
   public HealthVerticle(RegistryStore store, Switches switches, Ownership ownership, long sweepIntervalMs,
@@ -109,6 +116,11 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     return queue.size() + inbox.size();
   }
 
+  /** The monotonic clock that detects pauses (tests replace it; the store's clock is wall time). */
+  void ticker(LongSupplier ticker) {
+    this.ticker = ticker;
+  }
+
   /** Runs one sweep now on this verticle's event loop (tests and operators). */
   public Future<Void> sweepNow() {
     return Future.future(p -> context.runOnContext(v -> {
@@ -119,6 +131,14 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
 
   void sweep() {
     long now = store.clock().millis();
+    long nanos = ticker.getAsLong();
+    long gapMs = lastSweepNanos == 0 ? 0 : (nanos - lastSweepNanos) / 1_000_000;
+    lastSweepNanos = nanos;
+    if (gapMs > Math.max(PAUSE_MS, 10 * sweepIntervalMs)) {
+      // The beats that arrived meanwhile were not read, or went to the members that took over:
+      // judging leases by a frozen clock would mark every owned instance unhealthy at once.
+      renewOwned("no lease sweep for " + gapMs + " ms (the process was paused or starved)");
+    }
     boolean quorum = ownership.canExpire();
     if (firstSweep) {
       firstSweep = false;
@@ -169,8 +189,8 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
       judgeReplica(reg, inst, beat, now);
       return;
     }
-    if (!switches.healthCheckEnabled() || !canExpire) {
-      queue.schedule(reg, now + inst.beatTimeoutMs());
+    if (!switches.healthCheckEnabled() || !canExpire || renewing) {
+      queue.schedule(reg, now + (renewing ? TICK_MS : inst.beatTimeoutMs()));
       return;
     }
     long idle = now - beat;
@@ -243,6 +263,7 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
 
   /** Restarts the lease of every instance this node owns (after a time it could not judge them). */
   private void renewOwned(String why) {
+    renewing = true;
     vertx.executeBlocking(() -> {
       long now = store.clock().millis();
       int n = 0;
@@ -255,7 +276,12 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
         }
       }
       return n;
-    }, false).onSuccess(n -> LOG.info(why + ": leases of " + n + " owned instances restarted"));
+    }, false).onComplete(ar -> {
+      renewing = false;
+      if (ar.succeeded()) {
+        LOG.info(why + ": leases of " + ar.result() + " owned instances restarted");
+      }
+    });
   }
 
   /** When the lease must next be judged; an unhealthy instance that never expires is re-read once per timeout. */

@@ -15,6 +15,7 @@ import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.testing.FakeClock;
+import dev.distro.registry.testing.Poll;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -74,6 +76,26 @@ class HealthVerticleTest {
     assertNull(store.find(svc, "10.0.0.1#80#DEFAULT"));
     assertEquals(List.of(Reason.REGISTER, Reason.UNHEALTHY, Reason.EXPIRED),
         events.stream().map(ChangeEvent::reason).toList());
+  }
+
+  @Test
+  void afterAPauseOfTheProcess_ownedLeasesRestart_insteadOfAllTurningUnhealthy() {
+    AtomicLong ticks = new AtomicLong(1);
+    health.ticker(ticks::get);
+    store.register(inst("10.0.0.1", Map.of()));
+    sweep();
+    // Frozen 20 s (SIGSTOP, a long GC): wall time moved, no sweep ran, no beat was read.
+    clock.advance(Duration.ofSeconds(20));
+    ticks.addAndGet(TimeUnit.HOURS.toNanos(11));
+    sweep();
+    Poll.until(Duration.ofSeconds(5), "owned leases restarted",
+        () -> store.find(svc, "10.0.0.1#80#DEFAULT").lastBeat() == clock.millis());
+    sweep();
+    assertTrue(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy(), "a pause is not a missed beat");
+    clock.advance(Duration.ofSeconds(16));
+    ticks.addAndGet(TimeUnit.SECONDS.toNanos(1));
+    sweep();
+    assertFalse(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy(), "the restarted lease still runs out");
   }
 
   @Test
