@@ -299,7 +299,10 @@ public final class RegistryStore {
         return reassertLocked(reg, now);
       }
       Tombstone t = tombstones.get(incoming.globalKey());
-      if (t != null && t.version() >= incoming.version() && !fromOwner) {
+      if (t != null && !fromOwner && (t.version() >= incoming.version() || !incoming.healthy())) {
+        // An unhealthy copy newer than a delete remembered here is a TTL mark made by a node that
+        // had not heard of the delete: it says nothing of the client, so it does not bring the
+        // instance back (a re-registration we missed comes with the owner's repair).
         return null;
       }
       if (t != null) {
@@ -338,7 +341,12 @@ public final class RegistryStore {
         return null;
       }
       if (reg.instance.version() > version) {
-        return null;
+        if (reg.instance.healthy() || reg.clientSeen > Versions.millisOf(version)) {
+          return null;
+        }
+        // Newer only by a TTL mark (unhealthy) made without hearing the client since the delete:
+        // the delete wins, under the newer version so that it also beats that mark elsewhere.
+        return removeLocked(reg, reason, reg.instance.version(), now, true);
       }
       if (ownedHere && reg.clientSeen > Versions.millisOf(version)) {
         return reassertLocked(reg, now);

@@ -34,6 +34,55 @@ class RegistryStoreTest {
     return new Instance(svc, "DEFAULT", ip, 80, 1.0, healthy, true, true, Map.of(), 0);
   }
 
+  /** An instance as a peer sends it: from another node, unhealthy or not, with that version. */
+  Instance remote(String ip, boolean healthy, long version) {
+    return new Instance(svc, "DEFAULT", ip, 80, 1.0, healthy, true, true, Map.of(), version);
+  }
+
+  @Test
+  void deleteFromAPeer_beatsANewerUnhealthyMark_madeWithoutHearingTheClient() {
+    long v = store.versions().next();
+    store.applyRemote(remote("10.0.0.1", true, v), Reason.SYNC);
+    long delete = store.versions().next();
+    // another node, unaware of the delete, turned its copy unhealthy later; that mark arrived first
+    store.applyRemote(remote("10.0.0.1", false, store.versions().next()), Reason.SYNC);
+    long mark = store.find(svc, "10.0.0.1#80#DEFAULT").instance().version();
+    assertNotNull(store.applyRemoteDelete(svc, "10.0.0.1#80#DEFAULT", delete, Reason.SYNC));
+    assertNull(store.find(svc, "10.0.0.1#80#DEFAULT"));
+    assertEquals(mark, store.tombstones().get("public##DEFAULT_GROUP@@s#10.0.0.1#80#DEFAULT").version(),
+        "the delete is remembered under the mark's version, so it beats that mark on other nodes too");
+  }
+
+  @Test
+  void deleteFromAPeer_losesToANewerHealthyCopy_orToAClientHeardSince() {
+    long v = store.versions().next();
+    store.applyRemote(remote("10.0.0.1", true, v), Reason.SYNC);
+    long delete = store.versions().next();
+    store.applyRemote(remote("10.0.0.1", true, store.versions().next()), Reason.SYNC);
+    assertNull(store.applyRemoteDelete(svc, "10.0.0.1#80#DEFAULT", delete, Reason.SYNC), "healthy and newer: kept");
+    store.register(inst("10.0.0.2", true));
+    clock.advance(Duration.ofSeconds(1));
+    long older = store.versions().next() - (2_000L << 16);
+    Registration reg = store.find(svc, "10.0.0.2#80#DEFAULT");
+    store.markUnhealthy(reg, reg.lastBeat());
+    assertNull(store.applyRemoteDelete(svc, "10.0.0.2#80#DEFAULT", older, Reason.SYNC),
+        "its client registered here after that delete was made: kept");
+    assertNotNull(store.find(svc, "10.0.0.2#80#DEFAULT"));
+  }
+
+  @Test
+  void unhealthyCopyFromAPeer_doesNotBringBackAnInstanceDeletedHere_unlessTheOwnerRepairsIt() {
+    store.register(inst("10.0.0.1", true));
+    store.deregister(svc, "10.0.0.1#80#DEFAULT", Reason.DEREGISTER);
+    assertNull(store.applyRemote(remote("10.0.0.1", false, store.versions().next()), Reason.SYNC));
+    assertNull(store.find(svc, "10.0.0.1#80#DEFAULT"));
+    assertNotNull(store.applyRemote(remote("10.0.0.1", false, store.versions().next()), Reason.REPAIR, false, true),
+        "the owner's repair is the truth for its instances");
+    store.deregister(svc, "10.0.0.1#80#DEFAULT", Reason.DEREGISTER);
+    assertNotNull(store.applyRemote(remote("10.0.0.1", true, store.versions().next()), Reason.SYNC),
+        "a healthy copy newer than the delete is a registration again");
+  }
+
   @Test
   void everyChange_publishesOneEvent_inRevisionOrder() {
     store.register(inst("10.0.0.1", true));
