@@ -1,0 +1,202 @@
+package dev.distro.registry.fault;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node processes of a fault run: one cluster.conf, the built jar started in each node's place
+ * (network namespace or loopback port), logs appended to {@code <dir>/node<i>.log} across
+ * restarts, and the signals the scenarios send (KILL, TERM, STOP, CONT).
+ */
+final class FaultNodes implements AutoCloseable {
+
+  private final Net net;
+  private final Path dir;
+  private final Path jar;
+  private final Path clusterConf;
+  private final String secret;
+  private final List<String> jvmArgs;
+  private final Process[] processes;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+  FaultNodes(Net net, int count, Path dir, Path jar, String secret, List<String> jvmArgs) throws IOException {
+    this.net = net;
+    this.dir = dir;
+    this.jar = jar;
+    this.secret = secret;
+    this.jvmArgs = jvmArgs;
+    this.processes = new Process[count];
+    StringBuilder conf = new StringBuilder("# fault suite members\n");
+    for (int i = 0; i < count; i++) {
+      conf.append(member(i)).append('\n');
+    }
+    Files.createDirectories(dir);
+    for (int i = 0; i < count; i++) {
+      Files.deleteIfExists(dir.resolve("node" + (i + 1) + ".log"));
+    }
+    clusterConf = dir.resolve("cluster.conf");
+    Files.writeString(clusterConf, conf.toString());
+  }
+
+  int size() {
+    return processes.length;
+  }
+
+  String secret() {
+    return secret;
+  }
+
+  String member(int i) {
+    return net.host(i) + ":" + net.port(i);
+  }
+
+  /** Base URL of node {@code i}'s client port. */
+  String url(int i) {
+    return "http://" + member(i);
+  }
+
+  /** Base URL of node {@code i}'s peer port. */
+  String peerUrl(int i) {
+    return "http://" + net.host(i) + ":" + (net.port(i) + 1001);
+  }
+
+  boolean running(int i) {
+    return processes[i] != null && processes[i].isAlive();
+  }
+
+  long pid(int i) {
+    return processes[i].pid();
+  }
+
+  void start(int i) throws IOException {
+    List<String> cmd = new ArrayList<>(net.launchPrefix(i));
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmArgs);
+    cmd.addAll(List.of("-jar", jar.toString(), "--host=" + net.host(i),
+        "--bind=" + (net.launchPrefix(i).isEmpty() ? net.host(i) : "0.0.0.0"), "--port=" + net.port(i),
+        "--cluster-conf=" + clusterConf, "--fault-injection=true"));
+    Path log = dir.resolve("node" + (i + 1) + ".log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().put("DISTRO_CLUSTER_SECRET", secret);
+    processes[i] = pb.start();
+  }
+
+  /** Waits until node {@code i} answers ready; returns how long that took. */
+  Duration awaitReady(int i, Duration within) {
+    long start = System.nanoTime();
+    long end = start + within.toNanos();
+    while (System.nanoTime() < end) {
+      if (!running(i)) {
+        throw new IllegalStateException("node " + (i + 1) + " exited: see " + dir.resolve("node" + (i + 1) + ".log"));
+      }
+      if (status(url(i) + "/health/ready") == 200) {
+        return Duration.ofNanos(System.nanoTime() - start);
+      }
+      pace(100);
+    }
+    throw new IllegalStateException("node " + (i + 1) + " not ready within " + within);
+  }
+
+  /** Waits until every running node lists every member UP. */
+  void awaitAllUp(Duration within) {
+    long end = System.nanoTime() + within.toNanos();
+    String last = "";
+    while (System.nanoTime() < end) {
+      boolean all = true;
+      for (int i = 0; i < size() && all; i++) {
+        last = body(url(i) + "/nacos/v1/ns/operator/servers");
+        all = last.split("\"state\":\"UP\"", -1).length == size() + 1;
+      }
+      if (all) {
+        return;
+      }
+      pace(100);
+    }
+    throw new IllegalStateException("members not all UP within " + within + ": " + last);
+  }
+
+  void kill(int i) throws InterruptedException {
+    processes[i].destroyForcibly();
+    processes[i].waitFor(20, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM and wait for the graceful exit. */
+  void terminate(int i) throws InterruptedException {
+    processes[i].destroy();
+    if (!processes[i].waitFor(60, TimeUnit.SECONDS)) {
+      processes[i].destroyForcibly();
+      throw new IllegalStateException("node " + (i + 1) + " did not exit within 60 s of SIGTERM");
+    }
+  }
+
+  void stop(int i) {
+    Shell.must("kill", "-STOP", String.valueOf(pid(i)));
+  }
+
+  void resume(int i) {
+    Shell.must("kill", "-CONT", String.valueOf(pid(i)));
+  }
+
+  int status(String url) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  String body(String url) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
+  /** The harness thread's polling interval (it is not an event loop). */
+  static void pace(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
+  }
+
+  @Override
+  public void close() {
+    for (int i = 0; i < size(); i++) {
+      if (running(i)) {
+        Shell.run("kill", "-CONT", String.valueOf(pid(i)));
+        processes[i].destroyForcibly();
+      }
+    }
+    for (Process p : processes) {
+      if (p != null) {
+        try {
+          p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+}

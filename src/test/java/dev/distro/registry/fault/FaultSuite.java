@@ -1,0 +1,348 @@
+package dev.distro.registry.fault;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fault suite: starts real node processes (each in its own network namespace when the machine
+ * allows, else on loopback with the nodes' fault hook), runs a client population and one watcher
+ * per node through every scenario, and after each fault measures how long until every node lists
+ * exactly the ground truth with equal digests and every watcher's mirror matches its node.
+ */
+final class FaultSuite {
+
+  /** How big and how long. */
+  record Settings(String name, int nodes, int instances, int services, int faultSeconds, int pauseSeconds,
+      int convergeBoundSeconds, boolean forceLoopback) {
+
+    static Settings fromProperties() {
+      boolean full = "full".equals(System.getProperty("faults.profile", "short"));
+      return new Settings(full ? "full" : "short",
+          Integer.getInteger("faults.nodes", full ? 5 : 3),
+          Integer.getInteger("faults.instances", full ? 1000 : 300),
+          Integer.getInteger("faults.services", full ? 50 : 30),
+          Integer.getInteger("faults.seconds", full ? 30 : 15),
+          Integer.getInteger("faults.pause-seconds", 20),
+          Integer.getInteger("faults.converge-bound-seconds", 60),
+          Boolean.getBoolean("faults.loopback"));
+    }
+  }
+
+  /** One line of the table. */
+  record Row(String fault, String how, double convergeSeconds, boolean converged, int lost, int resurrected,
+      long emptyAnswers, int watchGaps, long duplicates, int maxDegraded, List<String> details) {
+
+    boolean clean() {
+      return converged && lost == 0 && resurrected == 0 && emptyAnswers == 0 && watchGaps == 0 && duplicates == 0;
+    }
+  }
+
+  /** A fault: does its damage, holds it, undoes it; returns how it was done. */
+  interface Fault {
+    String run() throws Exception;
+  }
+
+  static final String SECRET = "fault-suite-cluster-secret-0123456789";
+
+  final Settings settings;
+  final Path dir;
+  final List<Row> rows = new ArrayList<>();
+  String topology;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  private Net net;
+  private FaultNodes nodes;
+  private Population population;
+  private Observer observer;
+  private Watchers watchers;
+
+  FaultSuite(Settings settings, Path dir) {
+    this.settings = settings;
+    this.dir = dir;
+  }
+
+  /** Runs every scenario; the rows say how each went. */
+  List<Row> run(Path jar) throws Exception {
+    StringBuilder why = new StringBuilder();
+    net = settings.forceLoopback() ? null : NamespaceNet.create(settings.nodes(), why);
+    if (net == null) {
+      net = new HookNet(settings.nodes());
+      if (why.length() == 0) {
+        why.append("loopback asked for (-Dfaults.loopback=true)");
+      }
+      topology = "LOOPBACK WITH THE IN-PROCESS FAULT HOOK, network namespaces not used: " + why + ". " + net.label();
+    } else {
+      topology = net.label();
+    }
+    log("topology: " + topology);
+    Vertx vertx = Vertx.vertx();
+    try {
+      nodes = new FaultNodes(net, settings.nodes(), dir, jar, SECRET,
+          List.of("-Xms64m", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"));
+      for (int i = 0; i < nodes.size(); i++) {
+        nodes.start(i);
+      }
+      for (int i = 0; i < nodes.size(); i++) {
+        nodes.awaitReady(i, Duration.ofSeconds(120));
+      }
+      nodes.awaitAllUp(Duration.ofSeconds(60));
+      net.nodesUp(nodes);
+      population = new Population(vertx, nodes, settings.services());
+      watchers = new Watchers(vertx, nodes);
+      await(population.add(settings.instances()), 120);
+      observer = new Observer(vertx, nodes, population);
+      observer.watchers = watchers;
+      log(settings.instances() + " instances registered");
+
+      int last = nodes.size() - 1;
+      scenario("baseline (no fault)", () -> {
+        hold(5);
+        return "none";
+      });
+      scenario("partition node " + (last + 1) + " both ways, " + settings.faultSeconds() + " s", () -> {
+        String how = net.partition(last, true);
+        hold(settings.faultSeconds());
+        net.heal();
+        return how;
+      });
+      scenario("partition node " + (last + 1) + " one way, " + settings.faultSeconds() + " s", () -> {
+        String how = net.partition(last, false);
+        hold(settings.faultSeconds());
+        net.heal();
+        return how;
+      });
+      scenario("SIGKILL node 2, restart", () -> {
+        nodes.kill(1);
+        nodes.start(1);
+        Duration ready = nodes.awaitReady(1, Duration.ofSeconds(120));
+        return "kill -9, started again at once; ready after " + ms(ready) + " ms";
+      });
+      scenario("SIGSTOP node 1 for " + settings.pauseSeconds() + " s, SIGCONT", () -> {
+        nodes.stop(0);
+        hold(settings.pauseSeconds());
+        nodes.resume(0);
+        return "kill -STOP, kill -CONT";
+      });
+      scenario("5% loss on peer links, " + settings.faultSeconds() + " s", () -> {
+        String how = net.loss(5);
+        hold(settings.faultSeconds());
+        net.heal();
+        return how;
+      });
+      scenario("delay 100 ms ± 20 ms on peer links, " + settings.faultSeconds() + " s", () -> {
+        String how = net.delay(100, 20);
+        hold(settings.faultSeconds());
+        net.heal();
+        return how;
+      });
+      scenario("rolling restart of every member", () -> {
+        List<String> ready = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+          nodes.terminate(i);
+          nodes.start(i);
+          ready.add(ms(nodes.awaitReady(i, Duration.ofSeconds(120))) + " ms");
+          nodes.awaitAllUp(Duration.ofSeconds(60));
+        }
+        return "SIGTERM, start, wait until every member is UP, next; ready after " + String.join(", ", ready);
+      });
+      return rows;
+    } finally {
+      if (observer != null) {
+        observer.close();
+      }
+      if (watchers != null) {
+        watchers.close();
+      }
+      if (population != null) {
+        population.close();
+      }
+      if (nodes != null) {
+        nodes.close();
+      }
+      net.close();
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private void scenario(String name, Fault fault) throws Exception {
+    String only = System.getProperty("faults.only", "");
+    if (!only.isEmpty() && java.util.Arrays.stream(only.split(",")).noneMatch(name::startsWith)) {
+      return;
+    }
+    log("fault: " + name);
+    observer.newPhase();
+    long dupBefore = watchers.duplicates.get();
+    // Churn during the fault: 1% of the clients leave, as many new ones arrive.
+    int churn = Math.max(3, settings.instances() / 100);
+    Future<Void> churned = population.retire(churn).compose(v -> population.add(churn));
+    String how = fault.run();
+    long end = System.currentTimeMillis();
+    await(churned, 60);
+    List<String> details = new ArrayList<>();
+    Observer.Sample converged = null;
+    List<String> diffs = List.of();
+    long deadline = end + settings.convergeBoundSeconds() * 1000L;
+    List<String> firstDiffs = null;
+    while (System.currentTimeMillis() < deadline) {
+      Observer.Sample s = observer.sample();
+      diffs = observer.differences(s);
+      if (firstDiffs == null && !diffs.isEmpty()) {
+        firstDiffs = diffs;
+      }
+      if (diffs.isEmpty()) {
+        String digestProblem = digestsDiffer();
+        if (digestProblem == null) {
+          converged = s;
+          break;
+        }
+        diffs = List.of(digestProblem);
+      }
+      FaultNodes.pace(250);
+    }
+    if (converged != null && converged.at() - end > 3_000 && firstDiffs != null) {
+      details.add("slow to converge; right after the fault: " + firstDiffs.subList(0, Math.min(8, firstDiffs.size()))
+          + (firstDiffs.size() > 8 ? " and " + (firstDiffs.size() - 8) + " more" : ""));
+    }
+    int lost = 0;
+    int resurrectedAtEnd = 0;
+    if (converged == null) {
+      Set<String> lostKeys = new HashSet<>();
+      for (String d : diffs) {
+        if (d.startsWith("live ")) {
+          lostKeys.add(d.split(" ")[1]);
+        } else if (d.startsWith("retired ")) {
+          resurrectedAtEnd++;
+        }
+      }
+      lost = lostKeys.size();
+      details.add("not converged within " + settings.convergeBoundSeconds() + " s: "
+          + diffs.subList(0, Math.min(10, diffs.size())) + (diffs.size() > 10 ? " and " + (diffs.size() - 10) + " more" : ""));
+    }
+    int gaps = converged == null ? 0 : watchGaps(converged, details);
+    Observer.Phase phase = observer.newPhase();
+    Set<String> resurrected = new LinkedHashSet<>(phase.resurrected);
+    details.addAll(phase.empty.stream().limit(10).toList());
+    details.addAll(phase.examples.stream().limit(10).toList());
+    long dups = watchers.duplicates.get() - dupBefore;
+    if (dups > 0) {
+      details.addAll(watchers.problems.stream().limit(10).toList());
+    }
+    double seconds = converged == null ? Double.NaN : Math.max(0, converged.at() - end) / 1000.0;
+    Row row = new Row(name, how, seconds, converged != null, lost, resurrected.size() + resurrectedAtEnd,
+        phase.emptyAnswers, gaps, dups, phase.maxDegraded, details);
+    rows.add(row);
+    log(String.format("  -> converged %s in %.1f s, lost %d, resurrected %d, empty %d, gaps %d, duplicates %d,"
+        + " most degraded %d (%s); beats ok %d, failovers %d, failed %d, re-registrations %d",
+        converged != null, seconds, lost, row.resurrected(), row.emptyAnswers(), gaps, dups, phase.maxDegraded,
+        phase.worstDegraded, population.beatsOk.get(), population.beatFailovers.get(), population.beatsFailed.get(),
+        population.reRegistrations.get()));
+    details.forEach(d -> log("     " + d));
+  }
+
+  /** Null when every node's digest over all its instances is equal; else what differs. */
+  private String digestsDiffer() {
+    Set<String> seen = new LinkedHashSet<>();
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(nodes.peerUrl(i) + "/distro/digest"))
+            .header("X-Distro-Secret", SECRET).timeout(Duration.ofSeconds(3)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+          return "node " + (i + 1) + " digest: " + r.statusCode();
+        }
+        String d = new io.vertx.core.json.JsonObject(r.body()).getString("digest");
+        seen.add(d);
+        all.add("node " + (i + 1) + "=" + d);
+      } catch (IOException e) {
+        return "node " + (i + 1) + " digest: " + e;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return "interrupted";
+      }
+    }
+    return seen.size() == 1 ? null : "digests differ: " + all;
+  }
+
+  /** Waits up to 10 s for every watcher's mirror to equal its node's lists; counts what still differs. */
+  private int watchGaps(Observer.Sample converged, List<String> details) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    List<String> diffs = List.of();
+    while (System.currentTimeMillis() < deadline) {
+      Observer.Sample s = observer.sample();
+      if (!observer.differences(s).isEmpty()) {
+        s = converged;
+      }
+      diffs = new ArrayList<>();
+      for (Watchers.Watcher w : watchers.watchers) {
+        diffs.addAll(w.differences(s.nodes().get(w.node)));
+      }
+      if (diffs.isEmpty()) {
+        return 0;
+      }
+      FaultNodes.pace(250);
+    }
+    details.add("watch mirrors differ: " + diffs.subList(0, Math.min(10, diffs.size())));
+    return diffs.size();
+  }
+
+  /** Keeps a fault in place for its scenario's duration (the harness thread, not an event loop). */
+  private static void hold(int seconds) {
+    FaultNodes.pace(seconds * 1000L);
+  }
+
+  private static <T> T await(Future<T> f, int seconds) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+  }
+
+  private static long ms(Duration d) {
+    return d.toMillis();
+  }
+
+  static void log(String line) {
+    System.out.println("[faults] " + line);
+  }
+
+  /** The table as Markdown. */
+  String table() {
+    StringBuilder b = new StringBuilder();
+    b.append("Topology: ").append(topology).append("\n");
+    b.append("Profile: ").append(settings.name()).append(", ").append(settings.nodes()).append(" nodes, ")
+        .append(settings.instances()).append(" instances in ").append(settings.services())
+        .append(" services, beats every 5 s through random nodes, 1% churn per fault, one watcher per node\n\n");
+    b.append("| fault | converged after (s) | lost | resurrected | empty answers | watch gaps | watch duplicates |"
+        + " most live instances degraded on one node during the fault |\n");
+    b.append("|---|---|---|---|---|---|---|---|\n");
+    for (Row r : rows) {
+      b.append("| ").append(r.fault()).append(" | ")
+          .append(r.converged() ? String.format("%.1f", r.convergeSeconds()) : "NOT within "
+              + settings.convergeBoundSeconds())
+          .append(" | ").append(r.lost()).append(" | ").append(r.resurrected()).append(" | ")
+          .append(r.emptyAnswers()).append(" | ").append(r.watchGaps()).append(" | ").append(r.duplicates())
+          .append(" | ").append(r.maxDegraded()).append(" |\n");
+    }
+    b.append("\nHow each fault was made:\n\n");
+    for (Row r : rows) {
+      b.append("- ").append(r.fault()).append(": ").append(r.how()).append("\n");
+    }
+    return b.toString();
+  }
+
+  void writeReport() throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("report.md"), table());
+  }
+}

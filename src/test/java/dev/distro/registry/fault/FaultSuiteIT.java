@@ -1,0 +1,36 @@
+package dev.distro.registry.fault;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The fault suite from the build: the short profile in every {@code mvn -B verify}, the full one
+ * with {@code mvn -B verify -Pfaults}. Fails unless every fault converges within the bound with
+ * nothing lost, resurrected, answered empty, missed or repeated by a watcher.
+ */
+@Timeout(value = 30, unit = TimeUnit.MINUTES)
+class FaultSuiteIT {
+
+  @Test
+  void everyFault_convergesWithNothingLost() throws Exception {
+    FaultSuite suite = new FaultSuite(FaultSuite.Settings.fromProperties(),
+        Path.of(System.getProperty("faults.dir", "target/faults")));
+    try {
+      suite.run(Path.of(System.getProperty("distro.jar", "target/distro-node.jar")));
+    } finally {
+      String table = suite.table();
+      System.out.println(table);
+      suite.writeReport();
+    }
+    for (FaultSuite.Row r : suite.rows) {
+      assertTrue(r.clean(), r.fault() + ": " + r + "\n" + suite.table());
+    }
+    if (System.getProperty("faults.only", "").isEmpty()) {
+      assertTrue(suite.rows.size() == 8, "every scenario ran: " + suite.rows.size());
+    }
+  }
+}
