@@ -84,11 +84,23 @@ public final class SyncCodec {
   }
 
   public static void writePut(JsonWriter w, Instance i) {
+    writePut(w, i, 0);
+  }
+
+  /**
+   * An instance, with {@code cs} (when above 0): when the sender last heard the instance's client.
+   * Repairs carry it: the owner's copy beats a delete the receiver remembers only if the owner
+   * heard the client after that delete.
+   */
+  public static void writePut(JsonWriter w, Instance i, long clientSeen) {
     w.beginObject().field("o", "put");
     writeKey(w, i.service());
     w.field("c", i.cluster()).field("ip", i.ip()).field("p", i.port()).field("w", i.weight())
-        .field("h", i.healthy()).field("e", i.enabled()).field("m", i.metadata()).field("v", i.version())
-        .endObject();
+        .field("h", i.healthy()).field("e", i.enabled()).field("m", i.metadata()).field("v", i.version());
+    if (clientSeen > 0) {
+      w.field("cs", clientSeen);
+    }
+    w.endObject();
   }
 
   public static void writeDel(JsonWriter w, Instance i, long version) {
@@ -167,7 +179,8 @@ public final class SyncCodec {
           Instance i = new Instance(key, text(n, "c"), text(n, "ip"), port(n), weight(n),
               n.path("h").asBoolean(true), n.path("e").asBoolean(true), true, metadata(n.get("m")), version);
           boolean fromOwner = reason == Reason.REPAIR && owners.senderOwns(i.ip(), i.port());
-          count(store.applyRemote(i, reason, owners.ownedHere(i.ip(), i.port()), fromOwner) != null, out);
+          count(store.applyRemote(i, reason, owners.ownedHere(i.ip(), i.port()), fromOwner,
+              n.path("cs").asLong(0)) != null, out);
           return i.globalKey();
         }
         case "del" -> {

@@ -184,16 +184,16 @@ public final class VerifyVerticle extends VerticleBase {
   private Future<Void> repair(String peer, Set<Integer> buckets, Rendezvous ring) {
     return vertx.executeBlocking(() -> {
       long asOf = node.store.versions().next();
-      Map<Integer, List<Instance>> content = new TreeMap<>();
+      Map<Integer, List<Registration>> content = new TreeMap<>();
       for (int b : buckets) {
         content.put(b, new ArrayList<>());
       }
       for (ServiceEntry s : node.store.services()) {
         for (Registration r : s.registrations()) {
           Instance i = r.instance();
-          List<Instance> in = content.get(Digests.bucketOf(i));
+          List<Registration> in = content.get(Digests.bucketOf(i));
           if (in != null && ownedHere(ring, i)) {
-            in.add(i);
+            in.add(r);
           }
         }
       }
@@ -230,7 +230,8 @@ public final class VerifyVerticle extends VerticleBase {
   /** Entries per repair request; tests lower it to exercise several requests. */
   static volatile int repairEntries = REPAIR_ENTRIES;
 
-  private String repairBody(long asOf, Rendezvous ring, List<Integer> chunk, Map<Integer, List<Instance>> content,
+  private String repairBody(long asOf, Rendezvous ring, List<Integer> chunk,
+      Map<Integer, List<Registration>> content,
       Map<Integer, List<Map.Entry<String, Long>>> dead) {
     JsonWriter w = new JsonWriter(new StringBuilder(64 * 1024)).beginObject().field("from", cluster.self())
         .field("asOf", asOf);
@@ -241,8 +242,8 @@ public final class VerifyVerticle extends VerticleBase {
     }
     w.endArray().name("entries").beginArray();
     for (int b : chunk) {
-      for (Instance i : content.get(b)) {
-        SyncCodec.writePut(w, i);
+      for (Registration r : content.get(b)) {
+        SyncCodec.writePut(w, r.instance(), r.clientSeen());
       }
       for (var t : dead.getOrDefault(b, List.of())) {
         SyncCodec.writeTombstone(w, t.getKey(), t.getValue());

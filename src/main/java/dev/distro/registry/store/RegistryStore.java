@@ -286,6 +286,17 @@ public final class RegistryStore {
    *     remembered here (the owner's current content is the truth for its instances)
    */
   public ChangeEvent applyRemote(Instance incoming, Reason reason, boolean ownedHere, boolean fromOwner) {
+    return applyRemote(incoming, reason, ownedHere, fromOwner, Long.MAX_VALUE);
+  }
+
+  /**
+   * As above, with when the owner last heard the instance's client ({@code ownerHeardClient}, ms;
+   * 0: unknown): the owner's copy beats a remembered delete only if the owner heard the client after
+   * it. A member that has just taken an instance over may not have received its delete yet; its
+   * stale copy must not undo it.
+   */
+  public ChangeEvent applyRemote(Instance incoming, Reason reason, boolean ownedHere, boolean fromOwner,
+      long ownerHeardClient) {
     long now = clock.millis();
     versions.observe(incoming.version());
     writeLock.lock();
@@ -299,7 +310,8 @@ public final class RegistryStore {
         return reassertLocked(reg, now);
       }
       Tombstone t = tombstones.get(incoming.globalKey());
-      if (t != null && !fromOwner && (t.version() >= incoming.version() || !incoming.healthy())) {
+      boolean ownerVouches = t != null && fromOwner && ownerHeardClient > Versions.millisOf(t.version());
+      if (t != null && !ownerVouches && (t.version() >= incoming.version() || !incoming.healthy())) {
         // An unhealthy copy newer than a delete remembered here is a TTL mark made by a node that
         // had not heard of the delete: it says nothing of the client, so it does not bring the
         // instance back (a re-registration we missed comes with the owner's repair).

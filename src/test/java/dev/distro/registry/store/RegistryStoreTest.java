@@ -84,6 +84,22 @@ class RegistryStoreTest {
   }
 
   @Test
+  void ownersRepair_beatsADeleteRememberedHere_onlyIfTheOwnerHeardTheClientAfterIt() {
+    long registered = store.versions().next();
+    store.applyRemote(remote("10.0.0.1", true, registered), Reason.SYNC);
+    long deletedAt = clock.millis();
+    store.applyRemoteDelete(svc, "10.0.0.1#80#DEFAULT", store.versions().next(), Reason.SYNC);
+    // a member that just took the instance over, and never got the delete, repairs with its old copy
+    assertNull(store.applyRemote(remote("10.0.0.1", true, registered), Reason.REPAIR, false, true, deletedAt - 1_000));
+    assertNull(store.find(svc, "10.0.0.1#80#DEFAULT"), "a stale copy does not undo the delete");
+    // the owner kept hearing the client after the delete (it was made on the far side of a partition)
+    clock.advance(Duration.ofSeconds(2));
+    assertNotNull(store.applyRemote(remote("10.0.0.1", true, registered), Reason.REPAIR, false, true,
+        clock.millis()));
+    assertNotNull(store.find(svc, "10.0.0.1#80#DEFAULT"));
+  }
+
+  @Test
   void everyChange_publishesOneEvent_inRevisionOrder() {
     store.register(inst("10.0.0.1", true));
     store.update(svc, "10.0.0.1#80#DEFAULT", i -> new Instance(svc, "DEFAULT", "10.0.0.1", 80, 2.0, true, true, true,
