@@ -8,7 +8,13 @@ import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.support.Json;
 import dev.distro.registry.support.JsonWriter;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -33,6 +39,8 @@ final class WatchSession {
   static final short CLOSE_GOING_AWAY = 1001;
   static final short CLOSE_TOO_SLOW = 1013;
   static final short CLOSE_TOO_BIG = 1009;
+  static final short CLOSE_PROTOCOL_ERROR = 1002;
+  static final short CLOSE_INVALID_DATA = 1007;
   private static final Pattern NAMESPACE = Pattern.compile("[\\w-]{1,64}");
   private static final Pattern GROUP = Pattern.compile("[a-zA-Z0-9_:.-]{1,128}");
   private static final int DRAIN_BUDGET = 2_000;
@@ -60,6 +68,9 @@ final class WatchSession {
   private long fullSince;
   private long lastPing = System.currentTimeMillis();
   private boolean closing;
+  /** The message being put together from its frames (null between messages). */
+  private Buffer message;
+  private boolean messageIsText;
 
   WatchSession(WatchHub hub, WatchLoop loop, ServerWebSocket ws, Predicate<String> mayRead) {
     this.hub = hub;
@@ -70,14 +81,13 @@ final class WatchSession {
 
   void start() {
     ws.setWriteQueueMaxSize(hub.limits.maxQueuedBytes());
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> error(null, "bad_frame", "binary frames are not part of this protocol"));
+    // Messages are put together here from their frames (not by Vert.x's text handler, which decodes
+    // invalid UTF-8 into replacement characters): at most maxFrameBytes per message, else 1009;
+    // text must be valid UTF-8 as a whole, else 1007 (RFC 6455, 8.1).
+    ws.frameHandler(this::onFrame);
     ws.exceptionHandler(t -> {
-      // Vert.x reports a message over the size limit here: close with 1009 (message too big).
-      if (!closing && !ws.isClosed()) {
-        closing = true;
-        ws.close(CLOSE_TOO_BIG, "message too big or malformed: at most " + hub.limits.maxFrameBytes() + " bytes");
-      }
+      // Netty reports a frame over the size limit (or a malformed frame) here.
+      closeWith(CLOSE_TOO_BIG, "message too big or malformed: at most " + hub.limits.maxFrameBytes() + " bytes");
     });
     ws.drainHandler(v -> loop.wake());
     send(new JsonWriter().beginObject().field("type", "hello").field("epoch", hub.epoch)
@@ -90,6 +100,56 @@ final class WatchSession {
   }
 
   // ---- client frames ----
+
+  private void closeWith(short code, String reason) {
+    if (!closing && !ws.isClosed()) {
+      closing = true;
+      message = null;
+      ws.close(code, reason);
+    }
+  }
+
+  private void onFrame(WebSocketFrame f) {
+    if (closing || !(f.isText() || f.isBinary() || f.isContinuation())) {
+      return;
+    }
+    if (f.isContinuation()) {
+      if (message == null) {
+        closeWith(CLOSE_PROTOCOL_ERROR, "a continuation frame without a message to continue");
+        return;
+      }
+    } else {
+      if (message != null) {
+        closeWith(CLOSE_PROTOCOL_ERROR, "a new message before the last one ended");
+        return;
+      }
+      message = Buffer.buffer();
+      messageIsText = f.isText();
+    }
+    if (message.length() + f.binaryData().length() > hub.limits.maxFrameBytes()) {
+      closeWith(CLOSE_TOO_BIG, "message too big: at most " + hub.limits.maxFrameBytes() + " bytes");
+      return;
+    }
+    message.appendBuffer(f.binaryData());
+    if (!f.isFinal()) {
+      return;
+    }
+    Buffer whole = message;
+    message = null;
+    if (!messageIsText) {
+      error(null, "bad_frame", "binary frames are not part of this protocol");
+      return;
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(whole.getBytes())).toString();
+    } catch (CharacterCodingException e) {
+      closeWith(CLOSE_INVALID_DATA, "a text message must be valid UTF-8");
+      return;
+    }
+    onText(text);
+  }
 
   private void onText(String text) {
     if (closing) {

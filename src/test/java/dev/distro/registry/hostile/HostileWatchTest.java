@@ -2,6 +2,7 @@ package dev.distro.registry.hostile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distro.registry.testing.Poll;
 import dev.distro.registry.testing.TestCluster;
@@ -82,6 +83,22 @@ class HostileWatchTest {
           f -> "snapshot".equals(f.getString("type")) && "\u00e9".equals(f.getString("id")));
       assertAlive(c);
     }
+  }
+
+  @Test
+  void invalidUtf8InATextMessage_closesWith1007_andChangesNothing() {
+    RegistryState before = RegistryState.of(cluster);
+    try (WatchClient c = new WatchClient(vertx, port)) {
+      // a lone continuation byte, then an overlong encoding of '/', across two frames
+      Wait.on(c.ws.writeFrame(WebSocketFrame.textFrame("{\"op\":\"subscribe\",\"id\":\"", false)));
+      Wait.on(c.ws.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0x80, (byte) 0xC0,
+          (byte) 0xAF, '"', '}'}), true)));
+      Poll.until(Duration.ofSeconds(5), "the connection closed", () -> c.closeCode != null);
+      assertEquals(1007, (int) c.closeCode);
+      assertTrue(c.ofType("snapshot").isEmpty(), "nothing was subscribed");
+    }
+    before.assertUnchanged(cluster, "invalid UTF-8");
+    assertEquals(200, cluster.api(cluster.address(0)).get("/health/live").statusCode());
   }
 
   @Test
