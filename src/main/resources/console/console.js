@@ -78,10 +78,29 @@
     return true;
   }
 
+  // With --auth-enabled the node wants a token: from #token=... in the address, or typed into the
+  // field that appears on a 401/403, kept for this tab only (sessionStorage).
+  let token = new URLSearchParams(location.hash.slice(1)).get('token') || sessionStorage.getItem('distro-token') || '';
+  if (token) sessionStorage.setItem('distro-token', token);
+
+  function askForToken() {
+    $('auth').hidden = false;
+  }
+
+  $('token').addEventListener('change', () => {
+    token = $('token').value.trim();
+    sessionStorage.setItem('distro-token', token);
+    refreshMembers();
+    if (ws) ws.close();
+  });
+
   function connect() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    ws = new WebSocket(proto + '//' + location.host + '/nacos/v1/ns/watch');
+    const query = token ? '?accessToken=' + encodeURIComponent(token) : '';
+    let opened = false;
+    ws = new WebSocket(proto + '//' + location.host + '/nacos/v1/ns/watch' + query);
     ws.onopen = () => {
+      opened = true;
       $('conn').textContent = 'live';
       $('conn').className = 'badge live';
       const sub = { op: 'subscribe', id: 'console' };
@@ -92,6 +111,8 @@
       if (apply(JSON.parse(m.data))) renderInstances();
     };
     ws.onclose = () => {
+      // refused before it opened: most likely the node wants a token (401 on the upgrade)
+      if (!opened) askForToken();
       $('conn').textContent = 'reconnecting';
       $('conn').className = 'badge closed';
       setTimeout(connect, 1000);
@@ -100,7 +121,12 @@
 
   async function refreshMembers() {
     try {
-      const r = await fetch('/nacos/v1/core/cluster/nodes');
+      const r = await fetch('/nacos/v1/core/cluster/nodes',
+        { headers: token ? { Authorization: 'Bearer ' + token } : {} });
+      if (r.status === 401 || r.status === 403) {
+        askForToken();
+        return;
+      }
       const body = await r.json();
       const tb = document.querySelector('#members tbody');
       tb.replaceChildren();

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The console in headless Chromium (Debian's {@code chromium}, installed by {@code .ci/run}),
@@ -67,25 +68,14 @@ class ConsoleBrowserTest {
     }
   }
 
-  @Test
-  void consoleShowsInstances_andReflectsADeregistrationLive() throws Exception {
-    if ("true".equals(System.getenv("CI"))) {
-      assertTrue(Files.isExecutable(CHROMIUM), "CI must have Debian's chromium: .ci/run installs it");
-    }
-    assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is not installed (apt-get install chromium)");
+  /** Starts headless Chromium on {@code path} of the node at {@code port}; the page's DevTools session. */
+  Cdp openConsole(int port, String path) throws Exception {
     profile = Files.createTempDirectory("distro-console-chromium");
-    vertx = Vertx.vertx();
-    Node node = TestNodes.standalone(vertx, Map.of());
-    int port = node.context().config.port;
-    Api api = new Api(vertx, port);
-    api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.7", "port", "8080",
-        "metadata", "{\"zone\":\"a\"}");
-
     browser = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0",
         "--remote-debugging-address=127.0.0.1", "--window-size=1280,900",
-        "http://127.0.0.1:" + port + "/console/")
+        "http://127.0.0.1:" + port + path)
         .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile()).start();
     Path portFile = profile.resolve("DevToolsActivePort");
     Poll.until(Duration.ofSeconds(30), "chromium's DevTools port", () -> Files.exists(portFile)
@@ -105,7 +95,22 @@ class ConsoleBrowserTest {
       }
       return false;
     });
-    Cdp cdp = new Cdp(vertx, pageWs[0]);
+    return new Cdp(vertx, pageWs[0]);
+  }
+
+  @Test
+  void consoleShowsInstances_andReflectsADeregistrationLive() throws Exception {
+    if ("true".equals(System.getenv("CI"))) {
+      assertTrue(Files.isExecutable(CHROMIUM), "CI must have Debian's chromium: .ci/run installs it");
+    }
+    assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is not installed (apt-get install chromium)");
+    vertx = Vertx.vertx();
+    Node node = TestNodes.standalone(vertx, Map.of());
+    int port = node.context().config.port;
+    Api api = new Api(vertx, port);
+    api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.7", "port", "8080",
+        "metadata", "{\"zone\":\"a\"}");
+    Cdp cdp = openConsole(port, "/console/");
 
     Poll.until(Duration.ofSeconds(20), "the instance is listed", () ->
         cdp.eval("document.querySelector('#instances tbody').innerText").contains("10.0.0.7:8080"));
@@ -125,6 +130,32 @@ class ConsoleBrowserTest {
     String png = cdp.call("Page.captureScreenshot", new JsonObject().put("format", "png")).getString("data");
     Files.createDirectories(Path.of("target"));
     Files.write(Path.of("target/console.png"), Base64.getDecoder().decode(png));
+    cdp.close();
+    api.close();
+  }
+
+  @Test
+  void withAuthOn_theConsoleUsesTheTokenFromTheAddress_andAsksForOneWithout(@TempDir Path dir) throws Exception {
+    assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is not installed (apt-get install chromium)");
+    String token = "console-reader-token-0123456789abcdef";
+    Path tokens = dir.resolve("tokens");
+    Files.writeString(tokens, "ops " + token + " *:r\nwriter writer-token-0123456789abcdef *:rw\n");
+    vertx = Vertx.vertx();
+    Node node = TestNodes.standalone(vertx, Map.of("auth-enabled", "true", "auth-tokens-file", tokens.toString()));
+    int port = node.context().config.port;
+    Api api = new Api(vertx, port);
+    api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.9", "port", "8080",
+        "accessToken", "writer-token-0123456789abcdef");
+    Cdp cdp = openConsole(port, "/console/#token=" + token);
+    Poll.until(Duration.ofSeconds(20), "the instance is listed through the token", () ->
+        cdp.eval("document.querySelector('#instances tbody').innerText").contains("10.0.0.9:8080"));
+    Poll.until(Duration.ofSeconds(10), "the member is shown", () ->
+        cdp.eval("document.querySelector('#members tbody').innerText").contains("UP"));
+    assertEquals("true", cdp.eval("String(document.getElementById('auth').hidden)"), "no token field needed");
+    // the same page without a token (a fresh tab): the node refuses, the console asks for one
+    cdp.eval("sessionStorage.clear(); location.hash = ''; location.reload(); 'ok'");
+    Poll.until(Duration.ofSeconds(20), "the token field appears", () ->
+        "false".equals(cdp.eval("String(document.getElementById('auth') && document.getElementById('auth').hidden)")));
     cdp.close();
     api.close();
   }
