@@ -2,16 +2,21 @@ package dev.distro.registry.http;
 
 import dev.distro.registry.auth.AccessControl;
 import dev.distro.registry.auth.TokenTable;
+import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.distro.SyncCodec;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.support.JsonWriter;
 import dev.distro.registry.support.Tls;
-import io.vertx.core.Future;
-import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.watch.WatchHub;
 import dev.distro.registry.watch.WatchLoop;
+import dev.distro.registry.store.ChangeEvent;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -21,7 +26,9 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -60,7 +67,7 @@ public final class HttpVerticle extends VerticleBase {
   public HttpVerticle(NodeContext node) {
     this.node = node;
     this.params = new Params(node.config);
-    NamingApi naming = new NamingApi(node);
+    NamingApi naming = new NamingApi(node, this::replicateNow);
     OperatorApi ops = new OperatorApi(node);
     for (String v : new String[] {"v1", "v2"}) {
       boolean v2 = v.equals("v2");
@@ -327,6 +334,41 @@ public final class HttpVerticle extends VerticleBase {
       LOG.log(Level.WARNING, "unexpected failure on " + req.method() + " " + req.path(), e);
       call.fail(new ApiException(500, ApiException.SERVER_ERROR, "caused: " + e));
     }
+  }
+
+  /**
+   * Sends one change to every UP peer at once and completes (never fails) when the first
+   * acknowledges it, when all have failed, or at the forward timeout. A deregistration waits for
+   * this before it is acknowledged: the node may crash before its next sync batch, and a client that
+   * deregistered does not come back to repeat it (the instance would stay listed until its delete
+   * timeout). The batch sync sends the change as well; the second copy is stale and skipped.
+   */
+  private Future<Void> replicateNow(ChangeEvent e) {
+    if (peers == null) {
+      return Future.succeededFuture();
+    }
+    List<String> targets = new ArrayList<>();
+    for (Member m : node.cluster.livePeers()) {
+      if (m.state() == Member.State.UP) {
+        targets.add(m.address());
+      }
+    }
+    if (targets.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    JsonWriter w = new JsonWriter().beginObject().field("from", node.cluster.self()).name("entries").beginArray();
+    SyncCodec.write(w, e, node.store);
+    Buffer body = Buffer.buffer(w.endArray().endObject().toString());
+    Promise<Void> done = Promise.promise();
+    int[] pending = {targets.size()};
+    for (String t : targets) {
+      peers.peer(t, HttpMethod.POST, "/distro/sync", body, node.config.forwardTimeoutMs).onComplete(ar -> {
+        if (ar.succeeded() && ar.result().statusCode() == 200 || --pending[0] == 0) {
+          done.tryComplete();
+        }
+      });
+    }
+    return done.future();
   }
 
   /**

@@ -7,15 +7,18 @@ import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.model.ServiceMeta;
 import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.support.JsonWriter;
+import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The Nacos naming API handlers (instances and services), shared by v1 and v2: the same
@@ -29,8 +32,15 @@ final class NamingApi {
   private final NodeContext node;
   private final RegistryStore store;
   private final Params params;
+  private final Function<ChangeEvent, Future<Void>> replicateNow;
 
   NamingApi(NodeContext node) {
+    this(node, e -> Future.succeededFuture());
+  }
+
+  /** {@code replicateNow}: sends a change to the peers now; a deregistration is acknowledged after it. */
+  NamingApi(NodeContext node, Function<ChangeEvent, Future<Void>> replicateNow) {
+    this.replicateNow = replicateNow;
     this.node = node;
     this.store = node.store;
     this.params = new Params(node.config);
@@ -49,8 +59,12 @@ final class NamingApi {
     String ip = Params.ip(c.param("ip"));
     int port = Params.port(c.param("port"));
     String cluster = params.cluster(c);
-    store.deregister(key, Instance.localId(ip, port, cluster), Reason.DEREGISTER);
-    c.ok();
+    ChangeEvent removed = store.deregister(key, Instance.localId(ip, port, cluster), Reason.DEREGISTER);
+    if (removed == null) {
+      c.ok();
+      return;
+    }
+    replicateNow.apply(removed).onComplete(ar -> c.ok());
   }
 
   /** PUT/PATCH: changes an existing instance; parameters not given keep their current values. */

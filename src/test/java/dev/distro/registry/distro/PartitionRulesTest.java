@@ -128,6 +128,22 @@ class PartitionRulesTest {
   }
 
   @Test
+  void deregistration_isOnAPeerBeforeItIsAcknowledged() {
+    // a sync window far longer than the test: only the immediate send can explain what follows
+    cluster = TestCluster.started(3, Map.of("batch-window-ms", "30000", "batch-max-entries", "100000"));
+    String a = cluster.address(0);
+    String ip = ipOwned(new Rendezvous(cluster.addresses()), a, new Rendezvous(cluster.addresses()), a);
+    cluster.api(a).post(I, "serviceName", "bye", "ip", ip, "port", "80");
+    for (String n : cluster.addresses()) {
+      Poll.until(Duration.ofSeconds(10), "registered on " + n, () -> listed(n, "bye", ip));
+    }
+    assertEquals("ok", cluster.api(a).delete(I, "serviceName", "bye", "ip", ip, "port", "80").bodyAsString());
+    // acknowledged: a crash of a now could not lose it, a peer already has it
+    assertTrue(!listed(cluster.address(1), "bye", ip) || !listed(cluster.address(2), "bye", ip),
+        "the deregistration reached no peer before it was acknowledged");
+  }
+
+  @Test
   void repair_dropsOnlyWhatTheSendersOwnRingGivesIt() {
     cluster = TestCluster.started(3, Map.of());
     vertx = Vertx.vertx();
