@@ -1,5 +1,6 @@
 package dev.distro.registry.bench;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -29,6 +30,9 @@ final class Watchers {
   }
 
   static Watchers open(Vertx vertx, List<String> nodes, int count) {
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException("opening watchers waits for the connections: not on an event loop");
+    }
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20)
         .setMaxMessageSize(16 << 20));
     AtomicLong events = new AtomicLong();

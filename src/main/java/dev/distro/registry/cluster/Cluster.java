@@ -207,21 +207,8 @@ public final class Cluster implements Ownership {
    */
   @Override
   public boolean canExpire() {
-    View v = view;
-    int counted = 0;
-    int up = 0;
-    for (Member m : v.members()) {
-      if (m.self()) {
-        counted++;
-        up++;
-      } else if (m.state() == State.UP || m.state() == State.SUSPICIOUS) {
-        counted++;
-        up++;
-      } else if (!refused.contains(m.address())) {
-        counted++;
-      }
-    }
-    return up * 2 > counted;
+    Heard h = heard();
+    return h.up * 2 > h.counted;
   }
 
   /**
@@ -231,10 +218,17 @@ public final class Cluster implements Ownership {
    * anywhere, so the survivor is never "cut off".)
    */
   public boolean cutOffFromMost() {
-    View v = view;
+    Heard h = heard();
+    return h.counted >= 3 && h.up * 2 <= h.counted;
+  }
+
+  /** Members not known dead (this node included), and how many of them this node hears. */
+  private record Heard(int counted, int up) { }
+
+  private Heard heard() {
     int counted = 0;
     int up = 0;
-    for (Member m : v.members()) {
+    for (Member m : view.members()) {
       if (m.self() || m.state() == State.UP || m.state() == State.SUSPICIOUS) {
         counted++;
         up++;
@@ -242,7 +236,7 @@ public final class Cluster implements Ownership {
         counted++;
       }
     }
-    return counted >= 3 && up * 2 <= counted;
+    return new Heard(counted, up);
   }
 
   /** The time (ms) of the last verify round received from {@code owner}, or 0. */

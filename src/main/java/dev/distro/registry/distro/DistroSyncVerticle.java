@@ -6,7 +6,6 @@ import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
-import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -153,14 +152,9 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
       batch.add(it.next());
       it.remove();
     }
-    StringBuilder sb = new StringBuilder(batch.size() * 300 + 64);
-    JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self()).name("entries").beginArray();
-    for (ChangeEvent e : batch) {
-      SyncCodec.write(w, e, node.store);
-    }
-    w.endArray().endObject();
+    String body = SyncCodec.syncBody(cluster.self(), batch, node.store);
     pq.inFlight = true;
-    peers.peer(peer, HttpMethod.POST, "/distro/sync", Buffer.buffer(sb.toString()), SYNC_TIMEOUT_MS)
+    peers.peer(peer, HttpMethod.POST, "/distro/sync", Buffer.buffer(body), SYNC_TIMEOUT_MS)
         .onComplete(ar -> {
           pq.inFlight = false;
           Outcome o = ar.succeeded() ? classify(ar.result().statusCode()) : classify(ar.cause());

@@ -11,6 +11,7 @@ import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.store.Versions;
 import dev.distro.registry.support.JsonWriter;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -63,6 +64,16 @@ public final class SyncCodec {
   public static String key(ChangeEvent e) {
     Instance i = e.current() != null ? e.current() : e.previous();
     return i != null ? i.globalKey() : "svc:" + e.service();
+  }
+
+  /** The body of {@code POST /distro/sync}: {@code {"from":..., "entries":[...]}}. */
+  public static String syncBody(String from, Collection<ChangeEvent> changes, RegistryStore store) {
+    StringBuilder sb = new StringBuilder(changes.size() * 300 + 64);
+    JsonWriter w = new JsonWriter(sb).beginObject().field("from", from).name("entries").beginArray();
+    for (ChangeEvent e : changes) {
+      write(w, e, store);
+    }
+    return w.endArray().endObject().toString();
   }
 
   /** Encodes a change as it stands now (service settings are read from the store: the newest win). */

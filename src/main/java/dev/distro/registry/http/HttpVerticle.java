@@ -356,9 +356,7 @@ public final class HttpVerticle extends VerticleBase {
     if (targets.isEmpty()) {
       return Future.succeededFuture();
     }
-    JsonWriter w = new JsonWriter().beginObject().field("from", node.cluster.self()).name("entries").beginArray();
-    SyncCodec.write(w, e, node.store);
-    Buffer body = Buffer.buffer(w.endArray().endObject().toString());
+    Buffer body = Buffer.buffer(SyncCodec.syncBody(node.cluster.self(), List.of(e), node.store));
     Promise<Void> done = Promise.promise();
     int[] pending = {targets.size()};
     for (String t : targets) {

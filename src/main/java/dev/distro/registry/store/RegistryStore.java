@@ -273,7 +273,7 @@ public final class RegistryStore {
    * @return the event, or null when the change was stale or changed nothing
    */
   public ChangeEvent applyRemote(Instance incoming, Reason reason) {
-    return applyRemote(incoming, reason, false, false);
+    return applyRemote(incoming, reason, false, false, 0);
   }
 
   /**
@@ -283,17 +283,10 @@ public final class RegistryStore {
    *     the client was last heard here is refused and the live instance re-asserted with a new
    *     version (a lease restarted by an ownership change does not count: the client may be gone)
    * @param fromOwner the sender owns the instance and this is its repair: its copy beats a delete
-   *     remembered here (the owner's current content is the truth for its instances)
-   */
-  public ChangeEvent applyRemote(Instance incoming, Reason reason, boolean ownedHere, boolean fromOwner) {
-    return applyRemote(incoming, reason, ownedHere, fromOwner, Long.MAX_VALUE);
-  }
-
-  /**
-   * As above, with when the owner last heard the instance's client ({@code ownerHeardClient}, ms;
-   * 0: unknown): the owner's copy beats a remembered delete only if the owner heard the client after
-   * it. A member that has just taken an instance over may not have received its delete yet; its
-   * stale copy must not undo it.
+   *     remembered here if the owner heard the client after that delete
+   * @param ownerHeardClient when the owner last heard the instance's client (ms; 0: unknown). A
+   *     member that has just taken an instance over may not have received its delete yet; its stale
+   *     copy must not undo it.
    */
   public ChangeEvent applyRemote(Instance incoming, Reason reason, boolean ownedHere, boolean fromOwner,
       long ownerHeardClient) {

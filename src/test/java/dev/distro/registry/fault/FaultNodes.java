@@ -159,6 +159,16 @@ final class FaultNodes implements AutoCloseable {
     }
   }
 
+  /** A request to node {@code i}'s peer port with the cluster secret; {@code json} null: a GET. */
+  HttpResponse<String> peer(int i, String path, String json) throws IOException, InterruptedException {
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(peerUrl(i) + path)).header("X-Distro-Secret", secret)
+        .timeout(Duration.ofSeconds(5));
+    if (json != null) {
+      req.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+    }
+    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   String body(String url) {
     try {
       return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
@@ -168,6 +178,23 @@ final class FaultNodes implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "";
+    }
+  }
+
+  /**
+   * Keeps a fault in place for its scenario's duration, checking every 200 ms that no node process
+   * exited meanwhile (a stopped process is still alive): a crash fails the scenario at once.
+   */
+  void hold(long ms) {
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+    while (System.nanoTime() < end) {
+      for (int i = 0; i < size(); i++) {
+        if (!running(i)) {
+          throw new IllegalStateException("node " + (i + 1) + " exited during the fault: see "
+              + dir.resolve("node" + (i + 1) + ".log"));
+        }
+      }
+      pace(Math.min(200, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
     }
   }
 

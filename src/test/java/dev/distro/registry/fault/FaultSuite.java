@@ -2,15 +2,14 @@ package dev.distro.registry.fault;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -62,7 +61,6 @@ final class FaultSuite {
   final Path dir;
   final List<Row> rows = new ArrayList<>();
   String topology;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   private Net net;
   private FaultNodes nodes;
   private Population population;
@@ -103,8 +101,7 @@ final class FaultSuite {
       population = new Population(vertx, nodes, settings.services());
       watchers = new Watchers(vertx, nodes);
       await(population.add(settings.instances()), 120);
-      observer = new Observer(vertx, nodes, population);
-      observer.watchers = watchers;
+      observer = new Observer(vertx, nodes, population, watchers);
       log(settings.instances() + " instances registered");
 
       int last = nodes.size() - 1;
@@ -179,7 +176,7 @@ final class FaultSuite {
 
   private void scenario(String name, Fault fault) throws Exception {
     String only = System.getProperty("faults.only", "");
-    if (!only.isEmpty() && java.util.Arrays.stream(only.split(",")).noneMatch(name::startsWith)) {
+    if (!only.isEmpty() && Arrays.stream(only.split(",")).noneMatch(name::startsWith)) {
       return;
     }
     log("fault: " + name);
@@ -258,13 +255,11 @@ final class FaultSuite {
     List<String> all = new ArrayList<>();
     for (int i = 0; i < nodes.size(); i++) {
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(nodes.peerUrl(i) + "/distro/digest"))
-            .header("X-Distro-Secret", SECRET).timeout(Duration.ofSeconds(3)).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = nodes.peer(i, "/distro/digest", null);
         if (r.statusCode() != 200) {
           return "node " + (i + 1) + " digest: " + r.statusCode();
         }
-        String d = new io.vertx.core.json.JsonObject(r.body()).getString("digest");
+        String d = new JsonObject(r.body()).getString("digest");
         seen.add(d);
         all.add("node " + (i + 1) + "=" + d);
       } catch (IOException e) {
@@ -299,9 +294,9 @@ final class FaultSuite {
     return diffs.size();
   }
 
-  /** Keeps a fault in place for its scenario's duration (the harness thread, not an event loop). */
-  private static void hold(int seconds) {
-    FaultNodes.pace(seconds * 1000L);
+  /** Keeps a fault in place for its scenario's duration, watching that no node crashes meanwhile. */
+  private void hold(int seconds) {
+    nodes.hold(seconds * 1000L);
   }
 
   private static <T> T await(Future<T> f, int seconds) throws Exception {

@@ -1,11 +1,7 @@
 package dev.distro.registry.fault;
 
 import dev.distro.registry.testing.TestCluster;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,7 +16,6 @@ final class HookNet implements Net {
 
   private final Net base;
   private final int[] ports;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private FaultNodes nodes;
 
   /** Loopback nodes on free ports. */
@@ -69,10 +64,7 @@ final class HookNet implements Net {
   }
 
   private void plan(int i, String json) throws Exception {
-    HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + host(i) + ":" + (port(i) + 1001) + "/distro/faults"))
-        .header("X-Distro-Secret", nodes.secret()).header("Content-Type", "application/json")
-        .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString(json)).build();
-    HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = nodes.peer(i, "/distro/faults", json);
     if (r.statusCode() != 200) {
       throw new IllegalStateException("fault plan on node " + (i + 1) + ": " + r.statusCode() + " " + r.body());
     }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,7 +41,7 @@ final class Observer implements AutoCloseable {
   static final class Phase {
     final Set<String> empty = ConcurrentHashMap.newKeySet();
     final Set<String> resurrected = ConcurrentHashMap.newKeySet();
-    final List<String> examples = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<String> examples = new CopyOnWriteArrayList<>();
     volatile int maxDegraded;
     volatile String worstDegraded = "";
     volatile long emptyAnswers;
@@ -52,13 +53,14 @@ final class Observer implements AutoCloseable {
   private final Population population;
   private final WebClient web;
   private final Thread thread;
-  volatile Watchers watchers;
+  private final Watchers watchers;
   private final Set<String> absentSeen = ConcurrentHashMap.newKeySet();
   private volatile Phase phase = new Phase();
   private volatile Sample latest;
   private volatile boolean running = true;
 
-  Observer(Vertx vertx, FaultNodes nodes, Population population) {
+  Observer(Vertx vertx, FaultNodes nodes, Population population, Watchers watchers) {
+    this.watchers = watchers;
     this.vertx = vertx;
     this.nodes = nodes;
     this.population = population;
@@ -168,7 +170,7 @@ final class Observer implements AutoCloseable {
             if (p.resurrected.add(key)) {
               p.examples.add("resurrected " + key + " on node " + (i + 1) + " at +" + (s.at - p.started) + " ms"
                   + " (deregistered at +" + (c.deregisteredAt - p.started) + " ms; watch events: "
-                  + (watchers == null ? "-" : watchers.watchers.get(i).history.get(key)) + ")");
+                  + watchers.watchers.get(i).history.get(key) + ")");
             }
           }
         } else if (c.live() && c.liveSince < s.at - SETTLED_MS && !Boolean.TRUE.equals(hosts.get(key))) {

@@ -8,9 +8,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,7 +30,7 @@ final class Watchers implements AutoCloseable {
     final int node;
     final Map<String, Boolean> mirror = new ConcurrentHashMap<>();
     /** The last few events of each instance, for explaining a finding. */
-    final Map<String, java.util.Deque<String>> history = new ConcurrentHashMap<>();
+    final Map<String, Deque<String>> history = new ConcurrentHashMap<>();
     volatile String epoch;
     volatile long lastRevision;
     volatile WebSocket ws;
@@ -98,7 +101,7 @@ final class Watchers implements AutoCloseable {
           }
           lastRevision = Math.max(lastRevision, rev);
           JsonObject i = f.getJsonObject("instance");
-          java.util.Deque<String> h = history.computeIfAbsent(key(i), k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+          Deque<String> h = history.computeIfAbsent(key(i), k -> new ConcurrentLinkedDeque<>());
           h.add(System.currentTimeMillis() % 100_000 + " rev " + rev + " " + f.getString("kind") + "/"
               + f.getString("reason") + " v" + i.getLong("version") + " healthy=" + i.getBoolean("healthy"));
           while (h.size() > 6) {
@@ -151,7 +154,7 @@ final class Watchers implements AutoCloseable {
   final AtomicLong reconnects = new AtomicLong();
   final AtomicLong resets = new AtomicLong();
   final AtomicLong resumes = new AtomicLong();
-  final List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final List<String> problems = new CopyOnWriteArrayList<>();
   final List<Watcher> watchers = new ArrayList<>();
 
   private final Vertx vertx;

@@ -76,8 +76,8 @@ class RegistryStoreTest {
     store.deregister(svc, "10.0.0.1#80#DEFAULT", Reason.DEREGISTER);
     assertNull(store.applyRemote(remote("10.0.0.1", false, store.versions().next()), Reason.SYNC));
     assertNull(store.find(svc, "10.0.0.1#80#DEFAULT"));
-    assertNotNull(store.applyRemote(remote("10.0.0.1", false, store.versions().next()), Reason.REPAIR, false, true),
-        "the owner's repair is the truth for its instances");
+    assertNotNull(store.applyRemote(remote("10.0.0.1", false, store.versions().next()), Reason.REPAIR, false, true,
+        clock.millis() + 1), "the owner's repair, its client heard after the delete, is the truth");
     store.deregister(svc, "10.0.0.1#80#DEFAULT", Reason.DEREGISTER);
     assertNotNull(store.applyRemote(remote("10.0.0.1", true, store.versions().next()), Reason.SYNC),
         "a healthy copy newer than the delete is a registration again");
