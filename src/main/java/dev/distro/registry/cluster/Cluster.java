@@ -18,8 +18,9 @@ import java.util.logging.Logger;
  * is swapped atomically, so every reader sees one consistent ring.
  *
  * <p>The ring holds this node once it is UP and every peer that is UP or SUSPICIOUS (missed fewer
- * than {@link #DOWN_AFTER_FAILED_PINGS} pings). A STARTING peer (loading its snapshot) is not in
- * the ring: nobody forwards to it and it owns nothing yet.
+ * than {@link #DOWN_AFTER_FAILED_PINGS} pings). A STARTING peer (loading its snapshot) or a SKEWED
+ * one (its clock disagrees with most members') is not in the ring: nobody forwards to it and it
+ * owns nothing.
  */
 public final class Cluster implements Ownership {
 
@@ -34,12 +35,19 @@ public final class Cluster implements Ownership {
   /** Peers whose last ping was refused: known to be down, not cut off. */
   private final java.util.Set<String> refused = ConcurrentHashMap.newKeySet();
   private final List<BiConsumer<Rendezvous, Rendezvous>> ringListeners = new CopyOnWriteArrayList<>();
+  private final ClockSkew clocks;
   private volatile View view;
   private volatile State selfState = State.STARTING;
   private FaultPlan faults = FaultPlan.NONE;
 
   public Cluster(String self) {
+    this(self, 0);
+  }
+
+  /** @param maxClockSkewMs the largest wall-clock offset from most members tolerated (0: not judged) */
+  public Cluster(String self, long maxClockSkewMs) {
     this.self = self;
+    this.clocks = new ClockSkew(maxClockSkewMs);
     Member me = new Member(self, hostOf(self), portOf(self), State.STARTING, 0, true);
     this.view = new View(List.of(me), new Rendezvous(List.of()));
   }
@@ -55,6 +63,11 @@ public final class Cluster implements Ownership {
 
   public String self() {
     return self;
+  }
+
+  /** The peers' clock offsets measured in pings. */
+  public ClockSkew clocks() {
+    return clocks;
   }
 
   public View view() {
@@ -87,6 +100,11 @@ public final class Cluster implements Ownership {
   public boolean isResponsible(String ip, int port) {
     String owner = view.ring().ownerOf(ip, port);
     return self.equals(owner);
+  }
+
+  @Override
+  public Rendezvous ring() {
+    return view.ring();
   }
 
   /** The owner of {@code ip:port} under the current ring, or null when the ring is empty. */
@@ -178,7 +196,7 @@ public final class Cluster implements Ownership {
       } else {
         failed = Math.min(m.failedPings() + 1, 1_000);
         state = refused || failed >= DOWN_AFTER_FAILED_PINGS || m.state() == State.DOWN
-            || m.state() == State.STARTING ? State.DOWN : State.SUSPICIOUS;
+            || m.state() == State.STARTING || m.state() == State.SKEWED ? State.DOWN : State.SUSPICIOUS;
       }
       if (state != m.state()) {
         LOG.info("member " + address + " is " + state + (ok ? "" : " (" + failed + " failed pings"
@@ -239,7 +257,7 @@ public final class Cluster implements Ownership {
     return new Heard(counted, up);
   }
 
-  /** The time (ms) of the last verify round received from {@code owner}, or 0. */
+  /** The monotonic time (ms) of the last verify round received from {@code owner}, or 0. */
   @Override
   public long lastRenewedBy(String owner) {
     return owner == null ? 0 : lastVerifyFrom.getOrDefault(owner, 0L);

@@ -31,6 +31,14 @@ public interface Ownership {
     return true;
   }
 
+  /**
+   * The current ring, compared by identity to tell whether it changed (null when ownership never
+   * changes, as in standalone mode).
+   */
+  default Rendezvous ring() {
+    return null;
+  }
+
   /** Registers a callback for ownership changes (old ring, new ring); the default never changes. */
   default void onRingChange(BiConsumer<Rendezvous, Rendezvous> listener) {
   }

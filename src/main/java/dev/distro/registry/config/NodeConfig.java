@@ -119,6 +119,8 @@ public final class NodeConfig {
         + " port for forwarded writes; default there: the JVM's trust store)");
     def("tls-verify-hostname", "true", "check that a node's certificate names the host it is reached at");
     def("tls-trust-all", "false", "accept any certificate from other nodes (testing only: no verification)");
+    def("max-clock-skew-ms", "30000", "a node whose wall clock is further than this from most members' steps out of"
+        + " service (not ready, client API 503, owns nothing) until it agrees again; 0 turns the check off");
     def("fault-injection", "false", "test only: serve POST /distro/faults on the peer port to cut, delay or drop this"
         + " node's outgoing peer traffic");
   }
@@ -168,6 +170,7 @@ public final class NodeConfig {
   public final boolean tlsVerifyHostname;
   public final boolean tlsTrustAll;
   public final boolean faultInjection;
+  public final long maxClockSkewMs;
 
   private NodeConfig(Map<String, String> v) throws ConfigException {
     int cpus = Runtime.getRuntime().availableProcessors();
@@ -221,6 +224,7 @@ public final class NodeConfig {
     tlsVerifyHostname = bool(v, "tls-verify-hostname");
     tlsTrustAll = bool(v, "tls-trust-all");
     faultInjection = bool(v, "fault-injection");
+    maxClockSkewMs = longIn(v, "max-clock-skew-ms", 0, 3_600_000);
     validateMode();
     validateSecurity();
   }

@@ -90,10 +90,10 @@ public final class VerifyVerticle extends VerticleBase {
     if (running || cluster.selfState() != Member.State.UP) {
       return Future.succeededFuture();
     }
-    node.store.pruneTombstones(node.store.clock().millis() - tombstoneTtlMs());
+    node.store.pruneTombstones(node.store.clock().monotonicMillis() - tombstoneTtlMs());
     List<String> targets = new ArrayList<>();
     for (Member m : cluster.livePeers()) {
-      if (m.state() != Member.State.STARTING) {
+      if (m.state() != Member.State.STARTING && m.state() != Member.State.SKEWED) {
         targets.add(m.address());
       }
     }

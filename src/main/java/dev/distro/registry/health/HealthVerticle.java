@@ -1,6 +1,7 @@
 package dev.distro.registry.health;
 
 import dev.distro.registry.cluster.Ownership;
+import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.config.Switches;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.store.ChangeEvent;
@@ -56,6 +57,8 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   private boolean firstSweep = true;
   /** Owned leases are being restarted on a worker: judge none until that is done. */
   private boolean renewing;
+  /** The ring whose newly owned leases have been restarted; owned leases are judged only under it. */
+  private volatile Rendezvous renewedRing;
   private long lastSweepNanos;
   private LongSupplier ticker = System::nanoTime;
   private boolean continuationPending;
@@ -89,6 +92,7 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     for (var service : store.services()) {
       inbox.addAll(service.registrations());
     }
+    renewedRing = ownership.ring();
     ownership.onRingChange((before, after) -> context.runOnContext(v -> renewNewlyOwned(before, after)));
     timerId = vertx.setPeriodic(sweepIntervalMs, id -> sweep());
     return Future.succeededFuture();
@@ -101,13 +105,27 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     return Future.succeededFuture();
   }
 
+  /**
+   * New registrations, deletes (taken out of the wheel at once instead of waiting there until their
+   * old deadline, which preserved timeouts can put weeks away) and changes that shorten a timeout
+   * (filed again under the earlier deadline) reach the sweep through the inbox.
+   */
   @Override
   public void onChange(ChangeEvent event) {
-    if (event.type() == ChangeEvent.Type.ADDED) {
-      Registration reg = store.find(event.service(), event.current().localId());
-      if (reg != null) {
-        inbox.add(reg);
+    Registration reg = event.registration();
+    if (reg == null) {
+      return;
+    }
+    switch (event.type()) {
+      case ADDED, DELETED -> inbox.add(reg);
+      case MODIFIED -> {
+        Instance before = event.previous();
+        Instance after = event.current();
+        if (after.beatTimeoutMs() < before.beatTimeoutMs() || after.deleteTimeoutMs() < before.deleteTimeoutMs()) {
+          inbox.add(reg);
+        }
       }
+      default -> { }
     }
   }
 
@@ -116,21 +134,35 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     return queue.size() + inbox.size();
   }
 
-  /** The monotonic clock that detects pauses (tests replace it; the store's clock is wall time). */
+  /**
+   * The real monotonic clock that detects pauses (tests replace it). The store clock's monotonic
+   * time, which leases use, is a fake in tests that jumps by whole timeouts between sweeps.
+   */
   void ticker(LongSupplier ticker) {
     this.ticker = ticker;
   }
 
   /** Runs one sweep now on this verticle's event loop (tests and operators). */
   public Future<Void> sweepNow() {
+    return sweepNow(() -> { });
+  }
+
+  /** Runs {@code before} and then one sweep in one task on this verticle's event loop (tests). */
+  Future<Void> sweepNow(Runnable before) {
     return Future.future(p -> context.runOnContext(v -> {
+      before.run();
       sweep();
       p.complete();
     }));
   }
 
+  /** True while leases of owned instances are being restarted and nothing owned is judged. */
+  boolean renewalPending() {
+    return renewing || ownership.ring() != renewedRing;
+  }
+
   void sweep() {
-    long now = store.clock().millis();
+    long now = store.clock().monotonicMillis();
     long nanos = ticker.getAsLong();
     long gapMs = lastSweepNanos == 0 ? 0 : (nanos - lastSweepNanos) / 1_000_000;
     lastSweepNanos = nanos;
@@ -150,7 +182,15 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     canExpire = quorum;
     Registration fresh;
     while ((fresh = inbox.poll()) != null) {
-      queue.schedule(fresh, Math.max(nextLook(fresh.instance(), fresh.lastBeat()), now + TICK_MS));
+      if (fresh.removed()) {
+        queue.remove(fresh);
+        continue;
+      }
+      long at = Math.max(nextLook(fresh.instance(), fresh.lastBeat()), now + TICK_MS);
+      long filed = queue.dueAt(fresh);
+      if (filed < 0 || at < filed) {
+        queue.schedule(fresh, at);
+      }
     }
     int budget = SWEEP_BUDGET;
     ArrayList<Registration> due;
@@ -189,8 +229,11 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
       judgeReplica(reg, inst, beat, now);
       return;
     }
-    if (!switches.healthCheckEnabled() || !canExpire || renewing) {
-      queue.schedule(reg, now + (renewing ? TICK_MS : inst.beatTimeoutMs()));
+    // After a ring change, copies that were replicas until now carry the lease of their arrival:
+    // nothing owned is judged until the new owner's leases are restarted (renewNewlyOwned).
+    boolean pending = renewalPending();
+    if (!switches.healthCheckEnabled() || !canExpire || pending) {
+      queue.schedule(reg, now + (pending ? TICK_MS : inst.beatTimeoutMs()));
       return;
     }
     long idle = now - beat;
@@ -235,14 +278,15 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
    * After an ownership change, restarts the lease of every instance this node now owns and did not
    * before, so its clients get a full timeout to find the new owner with their next beat.
    */
-  private void renewNewlyOwned(dev.distro.registry.cluster.Rendezvous before,
-      dev.distro.registry.cluster.Rendezvous after) {
+  private void renewNewlyOwned(Rendezvous before, Rendezvous after) {
     String self = after.members().isEmpty() ? null : selfAddress;
     if (self == null) {
+      renewedRing = after;
       return;
     }
+    // ordered: renewals finish in ring order, so the last one to finish is for the current ring
     vertx.executeBlocking(() -> {
-      long now = store.clock().millis();
+      long now = store.clock().monotonicMillis();
       int n = 0;
       for (var s : store.services()) {
         for (Registration r : s.registrations()) {
@@ -254,9 +298,12 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
         }
       }
       return n;
-    }, false).onSuccess(n -> {
-      if (n > 0) {
-        LOG.info("ownership change: " + n + " instances now owned here, leases restarted");
+    }, true).onComplete(ar -> {
+      renewedRing = after;
+      if (ar.succeeded() && ar.result() > 0) {
+        LOG.info("ownership change: " + ar.result() + " instances now owned here, leases restarted");
+      } else if (ar.failed()) {
+        LOG.warning("ownership change: restarting leases failed: " + ar.cause());
       }
     });
   }
@@ -265,7 +312,7 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   private void renewOwned(String why) {
     renewing = true;
     vertx.executeBlocking(() -> {
-      long now = store.clock().millis();
+      long now = store.clock().monotonicMillis();
       int n = 0;
       for (var s : store.services()) {
         for (Registration r : s.registrations()) {
@@ -287,7 +334,7 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   /** When the lease must next be judged; an unhealthy instance that never expires is re-read once per timeout. */
   private long nextLook(Instance inst, long beat) {
     if (!expireInstances) {
-      return inst.healthy() ? beat + inst.beatTimeoutMs() + 1 : store.clock().millis() + inst.beatTimeoutMs();
+      return inst.healthy() ? beat + inst.beatTimeoutMs() + 1 : store.clock().monotonicMillis() + inst.beatTimeoutMs();
     }
     long delete = beat + inst.deleteTimeoutMs() + 1;
     if (inst.healthy()) {
@@ -295,6 +342,6 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     }
     // re-read an unhealthy lease at least once per beat timeout: a beat may revive it meanwhile,
     // and its next unhealthy mark must not wait for the old delete deadline
-    return Math.min(delete, store.clock().millis() + inst.beatTimeoutMs());
+    return Math.min(delete, store.clock().monotonicMillis() + inst.beatTimeoutMs());
   }
 }

@@ -109,7 +109,7 @@ final class NamingApi {
         .field("ephemeral", i.ephemeral())
         .field("instanceId", i.instanceId())
         .field("metadata", i.metadata())
-        .field("lastBeat", reg.lastBeat());
+        .field("lastBeat", store.lastBeatWallMillis(reg));
     c.json(w.endObject().toString());
   }
 

@@ -119,7 +119,7 @@ final class PeerApi {
   private void ping(HttpServerRequest req) {
     JsonWriter w = new JsonWriter().beginObject().field("address", cluster.self())
         .field("state", node.shuttingDown() ? "DOWN" : cluster.selfState().name())
-        .field("revision", store.revision()).endObject();
+        .field("revision", store.revision()).field("clock", store.clock().millis()).endObject();
     reply(req, 200, w.toString());
   }
 
@@ -177,7 +177,7 @@ final class PeerApi {
     for (int i = 0; i < theirs.length; i++) {
       theirs[i] = buckets.get(i).asLong();
     }
-    cluster.verifiedBy(from, store.clock().millis());
+    cluster.verifiedBy(from, store.clock().monotonicMillis());
     // versions newer than the sender's cutoff are left out on both sides (absent: nothing is)
     JsonNode cutoff = body.get("settledBefore");
     long settledBefore = cutoff != null && cutoff.canConvertToLong() ? cutoff.asLong() : Long.MAX_VALUE;

@@ -65,7 +65,8 @@ public final class Node {
   public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock, FaultPlan faults,
       Function<Vertx, MemberLookup> lookup, NodeMeters meters) {
     RegistryStore store = new RegistryStore(clock);
-    Cluster cluster = config.standalone() ? Cluster.standalone(config.self()) : new Cluster(config.self());
+    Cluster cluster = config.standalone() ? Cluster.standalone(config.self())
+        : new Cluster(config.self(), config.maxClockSkewMs);
     NodeContext ctx = new NodeContext(config, store, cluster, meters);
     if (ctx.runtimeFaults != null) {
       LOG.warning("fault injection is on (test only): POST /distro/faults on the peer port can cut, delay or drop"
@@ -92,19 +93,32 @@ public final class Node {
     if (config.standalone()) {
       chain = chain.compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances));
     } else {
+      AddressLookupVerticle lookupVerticle = new AddressLookupVerticle(ctx, cluster, members,
+          () -> new SnapshotLoader(vertx, ctx, cluster).load());
       chain = chain
-          .compose(v -> node.deploy(() -> new AddressLookupVerticle(ctx, cluster, members), 1))
+          .compose(v -> node.deploy(() -> lookupVerticle, 1))
           .compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances))
           .compose(v -> node.deploy(() -> new DistroSyncVerticle(ctx, cluster), 1))
           .compose(v -> node.deploy(() -> new VerifyVerticle(ctx, cluster), 1))
           .compose(v -> new SnapshotLoader(vertx, ctx, cluster).load())
+          .compose(from -> lookupVerticle.pingAll())
           .map(from -> {
-            cluster.selfState(Member.State.UP);
+            // A ping round right before entering service measured the clocks of the peers that
+            // answer (they did not all run at the first one): a node whose clock disagrees with
+            // most members' never enters service.
+            String skew = cluster.clocks().verdict(config.maxClockSkewMs);
+            if (skew != null) {
+              AddressLookupVerticle.stepOut(cluster, ctx, skew);
+            } else {
+              cluster.selfState(Member.State.UP);
+            }
             return (Void) null;
           });
     }
     return chain.map(v -> {
-      ctx.markReady();
+      if (cluster.selfState() != Member.State.SKEWED) {
+        ctx.markReady();
+      }
       return node;
     }).recover(err -> node.stop().transform(v -> Future.failedFuture(err)));
   }

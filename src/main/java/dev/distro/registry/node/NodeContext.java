@@ -103,6 +103,8 @@ public final class NodeContext {
     meters.gauge("distro_services", "services held", store, RegistryStore::serviceCount);
     meters.gauge("distro_revision", "the node's change revision", store, RegistryStore::revision);
     meters.gauge("distro_ready", "1 when ready", this, c -> c.ready() ? 1 : 0);
+    meters.gauge("distro_clock_skewed", "1 while this node is out of service because its wall clock disagrees"
+        + " with most members'", cluster, c -> c.selfState() == Member.State.SKEWED ? 1 : 0);
     meters.gauge("distro_watch_connections", "open watch connections", watch, WatchHub::connections);
     meters.gauge("distro_watch_subscriptions", "watch subscriptions", watch, WatchHub::subscriptions);
     meters.gauge("distro_event_loop_silence_seconds", "longest time since a watched event loop last ran",

@@ -9,9 +9,12 @@ import dev.distro.registry.model.ServiceKey;
  *
  * @param previous the instance before the change (null when added or for service changes)
  * @param current the instance after the change (null when deleted or for service changes)
+ * @param timestamp wall-clock ms of the change
+ * @param registration the store's slot of the instance changed (null for service changes); removed
+ *     already when the change is a delete
  */
 public record ChangeEvent(long revision, Type type, Reason reason, ServiceKey service,
-    Instance previous, Instance current, long version, long timestamp) {
+    Instance previous, Instance current, long version, long timestamp, Registration registration) {
 
   /** True for changes made on this node (to be replicated), false for changes received from peers. */
   public boolean local() {

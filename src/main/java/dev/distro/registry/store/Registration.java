@@ -1,29 +1,51 @@
 package dev.distro.registry.store;
 
 import dev.distro.registry.model.Instance;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
- * The store's slot for one instance: the current immutable {@link Instance}, its lease (the time
- * of the last beat, or of a lease restart) and the time its client was last heard here (a beat or
- * a registration received by this node; a lease restart is not one). A beat writes these two
- * volatile longs and nothing else, so it allocates nothing; a change replaces {@link #instance}
- * under the store's write lock.
+ * The store's slot for one instance: the current immutable {@link Instance}, its lease (the
+ * monotonic time of the last beat, or of a lease restart) and when its client was last heard here
+ * (a beat or a registration received by this node; a lease restart is not one). A beat writes these
+ * two longs and nothing else, so it allocates nothing; a change replaces {@link #instance} under the
+ * store's write lock.
+ *
+ * <p>Two time domains, never mixed: {@link #lastBeat()} is on the store clock's monotonic time (a
+ * wall-clock step moves no lease); {@link #clientSeen()} is on the hybrid clock's milliseconds
+ * ({@link Versions#nowMillis()}), because it is compared with the versions of peers' changes.
  */
 public final class Registration {
+
+  private static final VarHandle LAST_BEAT;
+  private static final VarHandle CLIENT_SEEN;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      LAST_BEAT = l.findVarHandle(Registration.class, "lastBeat", long.class);
+      CLIENT_SEEN = l.findVarHandle(Registration.class, "clientSeen", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final ServiceEntry service;
   private final String localId;
   volatile Instance instance;
-  volatile long lastBeat;
-  volatile long clientSeen;
+  private volatile long lastBeat;
+  private volatile long clientSeen;
   volatile boolean removed;
+  /** The expiry wheel's place for this registration (owned by the sweep's event loop only). */
+  private long wheelSlot;
+  private int wheelIndex = -1;
 
-  Registration(ServiceEntry service, Instance instance, long now, boolean fromClient) {
+  Registration(ServiceEntry service, Instance instance, long nowMono, long clientSeenMillis) {
     this.service = service;
     this.localId = instance.localId();
     this.instance = instance;
-    this.lastBeat = now;
-    this.clientSeen = fromClient ? now : 0;
+    this.lastBeat = nowMono;
+    this.clientSeen = clientSeenMillis;
   }
 
   public ServiceEntry service() {
@@ -38,6 +60,7 @@ public final class Registration {
     return instance;
   }
 
+  /** The lease: the monotonic time (ms, {@code Clock.monotonicMillis}) of the last beat or restart. */
   public long lastBeat() {
     return lastBeat;
   }
@@ -48,25 +71,50 @@ public final class Registration {
   }
 
   /**
-   * When this node last heard the instance's client (0: never, it came from a peer). Only this
-   * proves the client was alive; a restarted lease does not.
+   * When this node last heard the instance's client, in hybrid-clock ms (0: never, it came from a
+   * peer). Only this proves the client was alive; a restarted lease does not.
    */
   public long clientSeen() {
     return clientSeen;
   }
 
-  /** Restarts the lease (an ownership change, a reconnect): the client gets a full timeout again. */
-  public void renew(long now) {
-    if (now > lastBeat) {
-      lastBeat = now;
-    }
+  /**
+   * Restarts the lease (an ownership change, a reconnect): the client gets a full timeout again. A
+   * lease only moves forward, also when two threads renew it at once.
+   */
+  public void renew(long nowMono) {
+    advance(LAST_BEAT, nowMono);
   }
 
   /** The client was heard: a beat or a registration. Restarts the lease too. */
-  void heardClient(long now) {
-    renew(now);
-    if (now > clientSeen) {
-      clientSeen = now;
-    }
+  void heardClient(long nowMono, long nowMillis) {
+    advance(LAST_BEAT, nowMono);
+    advance(CLIENT_SEEN, nowMillis);
+  }
+
+  private void advance(VarHandle field, long to) {
+    long cur;
+    do {
+      cur = (long) field.getVolatile(this);
+      if (to <= cur) {
+        return;
+      }
+    } while (!field.compareAndSet(this, cur, to));
+  }
+
+  /** For the expiry wheel (one thread): the slot this registration is filed under. */
+  public long wheelSlot() {
+    return wheelSlot;
+  }
+
+  /** For the expiry wheel (one thread): its index in the slot's bucket, -1 when not filed. */
+  public int wheelIndex() {
+    return wheelIndex;
+  }
+
+  /** For the expiry wheel (one thread). */
+  public void wheelPlace(long slot, int index) {
+    this.wheelSlot = slot;
+    this.wheelIndex = index;
   }
 }

@@ -36,7 +36,10 @@ public final class RegistryStore {
   private static final Logger LOG = Logger.getLogger(RegistryStore.class.getName());
   private static final String SERVICE_TOMBSTONE_PREFIX = "svc:";
 
-  /** The version of a delete, kept so that older copies of the deleted value are refused. */
+  /**
+   * The version of a delete, kept so that older copies of the deleted value are refused; {@code at}
+   * is when it was made here, on the monotonic clock (for pruning).
+   */
   public record Tombstone(long version, long at) { }
 
   private final ConcurrentHashMap<ServiceKey, ServiceEntry> services = new ConcurrentHashMap<>();
@@ -59,6 +62,11 @@ public final class RegistryStore {
 
   public Versions versions() {
     return versions;
+  }
+
+  /** The wall-clock time (ms) of a registration's lease, for display: leases run on monotonic time. */
+  public long lastBeatWallMillis(Registration reg) {
+    return clock.millis() - (clock.monotonicMillis() - reg.lastBeat());
   }
 
   public void addListener(ChangeListener listener) {
@@ -111,7 +119,7 @@ public final class RegistryStore {
    * @return the event published, or null when nothing visible changed
    */
   public ChangeEvent register(Instance candidate) {
-    long now = clock.millis();
+    long now = clock.monotonicMillis();
     writeLock.lock();
     try {
       return putLocked(candidate.withVersion(versions.next()), Reason.REGISTER, now, true);
@@ -127,7 +135,6 @@ public final class RegistryStore {
    * @return the event, or null when the instance does not exist or nothing changed
    */
   public ChangeEvent update(ServiceKey key, String localId, UnaryOperator<Instance> change, Reason reason) {
-    long now = clock.millis();
     writeLock.lock();
     try {
       Registration reg = find(key, localId);
@@ -141,7 +148,7 @@ public final class RegistryStore {
       }
       Instance next = desired.withVersion(versions.next());
       reg.instance = next;
-      return commit(reg.service(), Type.MODIFIED, reason, prev, next, next.version(), now);
+      return commit(reg, Type.MODIFIED, reason, prev, next, next.version());
     } finally {
       writeLock.unlock();
     }
@@ -149,7 +156,7 @@ public final class RegistryStore {
 
   /** Removes an instance; idempotent. */
   public ChangeEvent deregister(ServiceKey key, String localId, Reason reason) {
-    long now = clock.millis();
+    long now = clock.monotonicMillis();
     writeLock.lock();
     try {
       Registration reg = find(key, localId);
@@ -169,12 +176,18 @@ public final class RegistryStore {
    */
   public Registration beat(ServiceKey key, String localId) {
     Registration reg = find(key, localId);
-    if (reg == null) {
+    return reg == null ? null : beat(reg);
+  }
+
+  /** A heartbeat for a registration looked up earlier; null when it was removed meanwhile. */
+  Registration beat(Registration reg) {
+    reg.heardClient(clock.monotonicMillis(), versions.nowMillis());
+    if (reg.removed) {
+      // removed while this beat ran: the client must hear "not found" (20404) and register again
       return null;
     }
-    reg.heardClient(clock.millis());
     if (!reg.instance.healthy()) {
-      update(key, localId, i -> i.withHealthy(true, i.version()), Reason.BEAT);
+      update(reg.service().key(), reg.localId(), i -> i.withHealthy(true, i.version()), Reason.BEAT);
     }
     return reg;
   }
@@ -184,16 +197,15 @@ public final class RegistryStore {
    * been renewed since {@code seenBeat}. Used by the TTL sweep.
    */
   public ChangeEvent markUnhealthy(Registration reg, long seenBeat) {
-    long now = clock.millis();
     writeLock.lock();
     try {
-      if (reg.removed || reg.lastBeat != seenBeat || !reg.instance.healthy()) {
+      if (reg.removed || reg.lastBeat() != seenBeat || !reg.instance.healthy()) {
         return null;
       }
       Instance prev = reg.instance;
       Instance next = prev.withHealthy(false, versions.next());
       reg.instance = next;
-      return commit(reg.service(), Type.MODIFIED, Reason.UNHEALTHY, prev, next, next.version(), now);
+      return commit(reg, Type.MODIFIED, Reason.UNHEALTHY, prev, next, next.version());
     } finally {
       writeLock.unlock();
     }
@@ -213,10 +225,10 @@ public final class RegistryStore {
   }
 
   private ChangeEvent removeIfIdle(Registration reg, long seenBeat, Reason reason, boolean tombstone) {
-    long now = clock.millis();
+    long now = clock.monotonicMillis();
     writeLock.lock();
     try {
-      if (reg.removed || reg.lastBeat != seenBeat) {
+      if (reg.removed || reg.lastBeat() != seenBeat) {
         return null;
       }
       return removeLocked(reg, reason, versions.next(), now, tombstone);
@@ -227,12 +239,11 @@ public final class RegistryStore {
 
   /** Creates or replaces a service's settings. */
   public ChangeEvent putServiceMeta(ServiceKey key, ServiceMeta meta) {
-    long now = clock.millis();
     writeLock.lock();
     try {
       ServiceMeta stamped = new ServiceMeta(meta.protectThreshold(), meta.metadata(), meta.selector(),
           meta.explicit(), versions.next());
-      return putServiceLocked(key, stamped, Reason.SERVICE, now);
+      return putServiceLocked(key, stamped, Reason.SERVICE);
     } finally {
       writeLock.unlock();
     }
@@ -244,7 +255,7 @@ public final class RegistryStore {
    * @return false when it still has instances
    */
   public boolean removeService(ServiceKey key) {
-    long now = clock.millis();
+    long now = clock.monotonicMillis();
     writeLock.lock();
     try {
       ServiceEntry entry = services.get(key);
@@ -257,7 +268,7 @@ public final class RegistryStore {
       long v = versions.next();
       services.remove(key, entry);
       tombstones.put(SERVICE_TOMBSTONE_PREFIX + key, new Tombstone(v, now));
-      commit(entry, Type.SERVICE_DELETED, Reason.SERVICE, null, null, v, now);
+      commit(entry, null, Type.SERVICE_DELETED, Reason.SERVICE, null, null, v);
       return true;
     } finally {
       writeLock.unlock();
@@ -290,7 +301,7 @@ public final class RegistryStore {
    */
   public ChangeEvent applyRemote(Instance incoming, Reason reason, boolean ownedHere, boolean fromOwner,
       long ownerHeardClient) {
-    long now = clock.millis();
+    long now = clock.monotonicMillis();
     versions.observe(incoming.version());
     writeLock.lock();
     try {
@@ -299,8 +310,8 @@ public final class RegistryStore {
         return null;
       }
       if (reg != null && ownedHere && !incoming.healthy() && reg.instance.healthy()
-          && reg.clientSeen > Versions.millisOf(incoming.version())) {
-        return reassertLocked(reg, now);
+          && reg.clientSeen() > Versions.millisOf(incoming.version())) {
+        return reassertLocked(reg);
       }
       Tombstone t = tombstones.get(incoming.globalKey());
       boolean ownerVouches = t != null && fromOwner && ownerHeardClient > Versions.millisOf(t.version());
@@ -335,7 +346,7 @@ public final class RegistryStore {
    */
   public ChangeEvent applyRemoteDelete(ServiceKey key, String localId, long version, Reason reason,
       boolean ownedHere) {
-    long now = clock.millis();
+    long now = clock.monotonicMillis();
     versions.observe(version);
     writeLock.lock();
     try {
@@ -346,15 +357,15 @@ public final class RegistryStore {
         return null;
       }
       if (reg.instance.version() > version) {
-        if (reg.instance.healthy() || reg.clientSeen > Versions.millisOf(version)) {
+        if (reg.instance.healthy() || reg.clientSeen() > Versions.millisOf(version)) {
           return null;
         }
         // Newer only by a TTL mark (unhealthy) made without hearing the client since the delete:
         // the delete wins, under the newer version so that it also beats that mark elsewhere.
         return removeLocked(reg, reason, reg.instance.version(), now, true);
       }
-      if (ownedHere && reg.clientSeen > Versions.millisOf(version)) {
-        return reassertLocked(reg, now);
+      if (ownedHere && reg.clientSeen() > Versions.millisOf(version)) {
+        return reassertLocked(reg);
       }
       return removeLocked(reg, reason, version, now, true);
     } finally {
@@ -367,7 +378,7 @@ public final class RegistryStore {
    * as new as {@code asOf}, the owner's clock when it listed its entries.
    */
   public ChangeEvent removeStale(Registration reg, long asOf) {
-    long now = clock.millis();
+    long now = clock.monotonicMillis();
     writeLock.lock();
     try {
       if (reg.removed || reg.instance.version() >= asOf) {
@@ -381,7 +392,6 @@ public final class RegistryStore {
 
   /** Applies service settings received from a peer if newer. */
   public ChangeEvent applyRemoteService(ServiceKey key, ServiceMeta meta) {
-    long now = clock.millis();
     versions.observe(meta.version());
     writeLock.lock();
     try {
@@ -393,7 +403,7 @@ public final class RegistryStore {
       if (t != null && t.version() >= meta.version()) {
         return null;
       }
-      return putServiceLocked(key, meta, Reason.SYNC, now);
+      return putServiceLocked(key, meta, Reason.SYNC);
     } finally {
       writeLock.unlock();
     }
@@ -401,7 +411,7 @@ public final class RegistryStore {
 
   /** Applies a service delete received from a peer: the service stays if it has instances. */
   public ChangeEvent applyRemoteServiceDelete(ServiceKey key, long version) {
-    long now = clock.millis();
+    long now = clock.monotonicMillis();
     versions.observe(version);
     writeLock.lock();
     try {
@@ -413,16 +423,19 @@ public final class RegistryStore {
       }
       if (!entry.instances.isEmpty()) {
         entry.meta = new ServiceMeta(0f, Map.of(), ServiceMeta.NO_SELECTOR, false, version);
-        return commit(entry, Type.SERVICE_UPDATED, Reason.SYNC, null, null, version, now);
+        return commit(entry, null, Type.SERVICE_UPDATED, Reason.SYNC, null, null, version);
       }
       services.remove(key, entry);
-      return commit(entry, Type.SERVICE_DELETED, Reason.SYNC, null, null, version, now);
+      return commit(entry, null, Type.SERVICE_DELETED, Reason.SYNC, null, null, version);
     } finally {
       writeLock.unlock();
     }
   }
 
-  /** Forgets deletes older than {@code before} (ms); returns how many were dropped. */
+  /**
+   * Forgets deletes made here before {@code before} (monotonic ms, {@link Clock#monotonicMillis});
+   * returns how many were dropped.
+   */
   public int pruneTombstones(long before) {
     int n = 0;
     for (var it = tombstones.entrySet().iterator(); it.hasNext(); ) {
@@ -437,39 +450,39 @@ public final class RegistryStore {
   // ---- internals (write lock held) ----
 
   /** Publishes the current instance again under a new version (a local change, so it replicates). */
-  private ChangeEvent reassertLocked(Registration reg, long now) {
+  private ChangeEvent reassertLocked(Registration reg) {
     Instance prev = reg.instance;
     Instance next = prev.withVersion(versions.next());
     reg.instance = next;
-    return commit(reg.service(), Type.MODIFIED, Reason.BEAT, prev, next, next.version(), now);
+    return commit(reg, Type.MODIFIED, Reason.BEAT, prev, next, next.version());
   }
 
   private ChangeEvent putLocked(Instance next, Reason reason, long now, boolean localWrite) {
     ServiceEntry entry = services.computeIfAbsent(next.service(), k -> new ServiceEntry(k, ServiceMeta.DEFAULT));
     Registration reg = entry.instances.get(next.localId());
     if (reg == null) {
-      reg = new Registration(entry, next, now, localWrite);
+      reg = new Registration(entry, next, now, localWrite ? versions.nowMillis() : 0);
       entry.instances.put(reg.localId(), reg);
       instanceCount++;
       tombstones.remove(next.globalKey());
-      return commit(entry, Type.ADDED, reason, null, next, next.version(), now);
+      return commit(reg, Type.ADDED, reason, null, next, next.version());
     }
     Instance prev = reg.instance;
     if (localWrite) {
-      reg.heardClient(now);
+      reg.heardClient(now, versions.nowMillis());
       if (prev.sameContent(next)) {
         return null;
       }
     }
     reg.instance = next;
-    return commit(entry, Type.MODIFIED, reason, prev, next, next.version(), now);
+    return commit(reg, Type.MODIFIED, reason, prev, next, next.version());
   }
 
-  private ChangeEvent putServiceLocked(ServiceKey key, ServiceMeta meta, Reason reason, long now) {
+  private ChangeEvent putServiceLocked(ServiceKey key, ServiceMeta meta, Reason reason) {
     ServiceEntry entry = services.computeIfAbsent(key, k -> new ServiceEntry(k, meta));
     entry.meta = meta;
     tombstones.remove(SERVICE_TOMBSTONE_PREFIX + key);
-    return commit(entry, Type.SERVICE_UPDATED, reason, null, null, meta.version(), now);
+    return commit(entry, null, Type.SERVICE_UPDATED, reason, null, null, meta.version());
   }
 
   private ChangeEvent removeLocked(Registration reg, Reason reason, long version, long now, boolean tombstone) {
@@ -481,18 +494,23 @@ public final class RegistryStore {
     if (tombstone) {
       tombstones.put(prev.globalKey(), new Tombstone(version, now));
     }
-    ChangeEvent event = commit(entry, Type.DELETED, reason, prev, null, version, now);
+    ChangeEvent event = commit(reg, Type.DELETED, reason, prev, null, version);
     if (entry.instances.isEmpty() && !entry.meta.explicit()) {
       services.remove(entry.key(), entry);
     }
     return event;
   }
 
-  private ChangeEvent commit(ServiceEntry entry, Type type, Reason reason, Instance prev, Instance next,
-      long version, long now) {
+  private ChangeEvent commit(Registration reg, Type type, Reason reason, Instance prev, Instance next,
+      long version) {
+    return commit(reg.service(), reg, type, reason, prev, next, version);
+  }
+
+  private ChangeEvent commit(ServiceEntry entry, Registration reg, Type type, Reason reason, Instance prev,
+      Instance next, long version) {
     long rev = revision + 1;
     entry.modCount = rev;
-    ChangeEvent event = new ChangeEvent(rev, type, reason, entry.key(), prev, next, version, now);
+    ChangeEvent event = new ChangeEvent(rev, type, reason, entry.key(), prev, next, version, clock.millis(), reg);
     revision = rev;
     for (ChangeListener l : listeners) {
       try {

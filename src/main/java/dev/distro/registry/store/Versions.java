@@ -25,6 +25,15 @@ public final class Versions {
     return last.accumulateAndGet(physical, (prev, p) -> Math.max(prev + 1, p));
   }
 
+  /**
+   * The hybrid clock's current millisecond without taking a version: the wall clock, or the
+   * millisecond of the newest version issued or observed if that is ahead. Never goes backwards when
+   * the wall clock steps back.
+   */
+  public long nowMillis() {
+    return Math.max(clock.millis(), millisOf(last.get()));
+  }
+
   /** Moves this clock past a version seen from elsewhere. */
   public void observe(long version) {
     last.accumulateAndGet(version, Math::max);

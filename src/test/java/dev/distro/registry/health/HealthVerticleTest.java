@@ -89,7 +89,7 @@ class HealthVerticleTest {
     ticks.addAndGet(TimeUnit.HOURS.toNanos(11));
     sweep();
     Poll.until(Duration.ofSeconds(5), "owned leases restarted",
-        () -> store.find(svc, "10.0.0.1#80#DEFAULT").lastBeat() == clock.millis());
+        () -> store.find(svc, "10.0.0.1#80#DEFAULT").lastBeat() == clock.monotonicMillis());
     sweep();
     assertTrue(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy(), "a pause is not a missed beat");
     clock.advance(Duration.ofSeconds(16));
@@ -172,5 +172,57 @@ class HealthVerticleTest {
     Wait.on(drained, 30);
     assertEquals(0, store.instanceCount());
     assertEquals(n, events.stream().filter(e -> e.reason() == Reason.EXPIRED).count());
+  }
+
+  @Test
+  void wallClockStepForward_expiresNothing_stepBack_extendsNothing() {
+    store.register(inst("10.0.0.1", Map.of()));
+    sweep();
+    clock.advance(Duration.ofSeconds(5));
+    // NTP steps the wall clock a minute ahead: no lease may run out for it
+    clock.stepWall(Duration.ofSeconds(60));
+    sweep();
+    clock.advance(Duration.ofMillis(200));
+    sweep();
+    assertTrue(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy(), "a wall step is not a missed beat");
+    // and back two minutes: the lease must still run out on time (15 s after the beat)
+    clock.stepWall(Duration.ofSeconds(-120));
+    clock.advance(Duration.ofSeconds(10).plusMillis(200));
+    sweep();
+    assertFalse(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy(), "a step back extends no lease");
+  }
+
+  @Test
+  void deregistered_leavesTheWheelAtOnce_notAtItsOldDeadline() {
+    // preserved timeouts can put the deadline weeks away; the slot must not be held that long
+    store.register(inst("10.0.0.1", Map.of(Instance.META_BEAT_TIMEOUT, "2000000000",
+        Instance.META_DELETE_TIMEOUT, "2000000000")));
+    store.register(inst("10.0.0.2", Map.of()));
+    sweep();
+    assertEquals(2, health.tracked());
+    store.deregister(svc, "10.0.0.1#80#DEFAULT", Reason.DEREGISTER);
+    clock.advance(Duration.ofMillis(200));
+    sweep();
+    assertEquals(1, health.tracked(), "the removed registration is out of the wheel");
+  }
+
+  @Test
+  void shortenedTimeout_appliesAtOnce() {
+    store.register(inst("10.0.0.1", Map.of(Instance.META_BEAT_TIMEOUT, "600000", Instance.META_DELETE_TIMEOUT,
+        "900000")));
+    sweep();
+    store.update(svc, "10.0.0.1#80#DEFAULT", i -> new Instance(svc, "DEFAULT", "10.0.0.1", 80, 1.0, true, true, true,
+        Map.of(Instance.META_BEAT_TIMEOUT, "1000", Instance.META_DELETE_TIMEOUT, "2000"), 0), Reason.UPDATE);
+    clock.advance(Duration.ofMillis(100));
+    sweep();
+    clock.advance(Duration.ofMillis(1100));
+    sweep();
+    assertFalse(store.find(svc, "10.0.0.1#80#DEFAULT").instance().healthy(),
+        "judged by the new 1 s timeout, not at the old 10 min deadline");
+    clock.advance(Duration.ofMillis(1000));
+    sweep();
+    assertEquals(null, store.find(svc, "10.0.0.1#80#DEFAULT"));
+    sweep();
+    assertEquals(0, health.tracked());
   }
 }

@@ -208,4 +208,46 @@ class RegistryStoreTest {
     }
     assertFalse(events.isEmpty());
   }
+
+  @Test
+  void beat_onARegistrationRemovedMeanwhile_isNotFound_soTheClientRegistersAgain() {
+    store.register(inst("10.0.0.1", true));
+    Registration reg = store.find(svc, "10.0.0.1#80#DEFAULT");
+    store.deregister(svc, "10.0.0.1#80#DEFAULT", Reason.DEREGISTER);
+    assertNull(store.beat(reg), "a beat answered 10200 for a removed instance would leave it unregistered");
+  }
+
+  @Test
+  void lease_neverMovesBack_underConcurrentRenewals() throws InterruptedException {
+    store.register(inst("10.0.0.1", true));
+    Registration reg = store.find(svc, "10.0.0.1#80#DEFAULT");
+    long base = reg.lastBeat();
+    int threads = 4;
+    int rounds = 200_000;
+    Thread[] ts = new Thread[threads];
+    for (int t = 0; t < threads; t++) {
+      int offset = t;
+      ts[t] = new Thread(() -> {
+        for (int i = 0; i < rounds; i++) {
+          reg.renew(base + (long) i * threads + offset);
+        }
+      });
+      ts[t].start();
+    }
+    for (Thread t : ts) {
+      t.join();
+    }
+    assertEquals(base + (long) (rounds - 1) * threads + threads - 1, reg.lastBeat());
+  }
+
+  @Test
+  void leases_runOnMonotonicTime_clientSeenOnTheHybridClock() {
+    store.register(inst("10.0.0.1", true));
+    Registration reg = store.find(svc, "10.0.0.1#80#DEFAULT");
+    assertEquals(clock.monotonicMillis(), reg.lastBeat());
+    clock.stepWall(Duration.ofSeconds(-60));
+    store.beat(svc, "10.0.0.1#80#DEFAULT");
+    assertEquals(clock.monotonicMillis(), reg.lastBeat());
+    assertTrue(reg.clientSeen() >= clock.millis() + 60_000 - 1, "the hybrid clock does not step back with the wall");
+  }
 }

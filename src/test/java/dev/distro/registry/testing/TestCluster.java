@@ -24,6 +24,7 @@ public final class TestCluster implements AutoCloseable {
   private final Map<String, Node> nodes = new HashMap<>();
   private final Map<String, Vertx> vertxes = new HashMap<>();
   private final Map<String, Api> apis = new HashMap<>();
+  private final Map<String, Clock> clocks = new HashMap<>();
   private final Map<String, String> settings;
 
   /** Reserves {@code size} member addresses; no node runs until {@link #start}. */
@@ -49,15 +50,25 @@ public final class TestCluster implements AutoCloseable {
 
   public static TestCluster started(int size, Map<String, String> overrides) {
     TestCluster c = new TestCluster(size, overrides);
+    c.startAll();
+    c.awaitRing();
+    return c;
+  }
+
+  /** Starts every node at once and waits until each has started (not for one ring). */
+  public void startAll() {
     List<Future<Node>> all = new ArrayList<>();
-    for (String a : c.addresses) {
-      all.add(c.startAsync(a));
+    for (String a : addresses) {
+      all.add(startAsync(a));
     }
     for (Future<Node> f : all) {
       Wait.on(f, 60);
     }
-    c.awaitRing();
-    return c;
+  }
+
+  /** The clock the node at {@code address} gets when it starts (the system clock unless set). */
+  public void clock(String address, Clock clock) {
+    clocks.put(address, clock);
   }
 
   /** Waits until every running node sees every running node UP (one ring everywhere). */
@@ -114,7 +125,8 @@ public final class TestCluster implements AutoCloseable {
     Vertx vertx = Vertx.vertx();
     vertxes.put(address, vertx);
     apis.put(address, new Api(vertx, port));
-    return Node.start(vertx, cfg, Clock.SYSTEM, faults, null).onSuccess(n -> nodes.put(address, n));
+    return Node.start(vertx, cfg, clocks.getOrDefault(address, Clock.SYSTEM), faults, null)
+        .onSuccess(n -> nodes.put(address, n));
   }
 
   /** Graceful stop of one node (its sync queue flushed), like SIGTERM. */

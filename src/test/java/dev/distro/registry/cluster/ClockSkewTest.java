@@ -1,0 +1,61 @@
+package dev.distro.registry.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ClockSkewTest {
+
+  final ClockSkew skew = new ClockSkew(30_000);
+
+  @Test
+  void offset_isThePeersClockMinusOursAtTheMiddleOfTheRoundTrip() {
+    // sent at 1,000; answered 40 ms later; the peer read 7,200,020 while we were at 1,020
+    skew.measured("b:1", 7_201_020, 1_000, 40);
+    assertEquals(7_200_000L, skew.offset("b:1"));
+  }
+
+  @Test
+  void verdict_oddOneOut_whenMostPeersDisagree() {
+    skew.measured("a:1", 0, 7_200_000, 2);
+    skew.measured("b:1", 5, 7_200_000, 2);
+    String v = skew.verdict(30_000);
+    assertNotNull(v);
+    assertTrue(v.contains("ahead of") && v.contains("2 of 2"), v);
+  }
+
+  @Test
+  void verdict_fine_whenOnlyAMinorityDisagrees() {
+    skew.measured("b:1", 2_000, 0, 2);
+    skew.measured("c:1", 7_200_000, 0, 2);
+    assertNull(skew.verdict(30_000), "the member that is off is c, not this node");
+  }
+
+  @Test
+  void verdict_none_withOnePeer_noMajorityTellsWhichClockIsWrong() {
+    skew.measured("b:1", 7_200_000, 0, 2);
+    assertNull(skew.verdict(30_000));
+  }
+
+  @Test
+  void forget_dropsAPeerThatStoppedAnswering() {
+    skew.measured("a:1", -7_200_000, 0, 2);
+    skew.measured("b:1", -7_200_000, 0, 2);
+    assertNotNull(skew.verdict(30_000));
+    skew.forget("b:1");
+    assertNull(skew.verdict(30_000));
+    assertNull(skew.offset("b:1"));
+  }
+
+  @Test
+  void verdict_hysteresis_tighterBoundToComeBack() {
+    skew.measured("a:1", 20_000, 0, 2);
+    skew.measured("b:1", 20_000, 0, 2);
+    assertNull(skew.verdict(30_000));
+    assertNotNull(skew.verdict(15_000));
+    assertNull(skew.verdict(0), "0 turns the check off");
+  }
+}
