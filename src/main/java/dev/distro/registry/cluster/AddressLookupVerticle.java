@@ -169,7 +169,7 @@ public final class AddressLookupVerticle extends VerticleBase {
       if (skew != null) {
         stepOut(cluster, node, skew);
       }
-    } else if (self == State.SKEWED && cluster.clocks().verdict(bound / 2) == null) {
+    } else if (self == State.SKEWED && cluster.clocks().agrees(bound / 2)) {
       long ahead = node.store.versions().nowMillis() - node.store.clock().millis();
       if (ahead > bound / 2) {
         // Versions were issued under the wrong clock and are still in the future: serving again
@@ -187,9 +187,9 @@ public final class AddressLookupVerticle extends VerticleBase {
       LOG.info("this node's wall clock agrees with most members again: loading a snapshot before serving");
       rejoin.get().onComplete(ar -> {
         rejoining = false;
-        String skew = cluster.clocks().verdict(bound / 2);
-        if (ar.failed() || skew != null || node.shuttingDown()) {
-          LOG.warning("still out of service: " + (ar.failed() ? "snapshot failed: " + ar.cause() : skew));
+        if (ar.failed() || !cluster.clocks().agrees(bound / 2) || node.shuttingDown()) {
+          LOG.warning("still out of service: " + (ar.failed() ? "snapshot failed: " + ar.cause()
+              : "the clocks no longer agree"));
           return;
         }
         cluster.selfState(State.UP);

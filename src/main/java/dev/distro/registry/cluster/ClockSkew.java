@@ -89,6 +89,22 @@ public final class ClockSkew {
         + " members (bound " + this.boundMs + " ms)";
   }
 
+  /**
+   * True when at least two peers are measured and most of them are within {@code boundMs}: positive
+   * evidence that this node's clock is right again (no answers at all prove nothing).
+   */
+  public boolean agrees(long boundMs) {
+    int measured = 0;
+    int within = 0;
+    for (long o : offsets.values()) {
+      measured++;
+      if (Math.abs(o) <= boundMs) {
+        within++;
+      }
+    }
+    return measured >= 2 && within * 2 > measured;
+  }
+
   private static String describe(long offsetMs) {
     return Math.abs(offsetMs) + " ms " + (offsetMs > 0 ? "ahead of" : "behind");
   }

@@ -51,6 +51,17 @@ class ClockSkewTest {
   }
 
   @Test
+  void agrees_onlyOnPositiveEvidence() {
+    org.junit.jupiter.api.Assertions.assertFalse(skew.agrees(15_000), "no peer answers: nothing says the clock is right");
+    skew.measured("a:1", 1_000, 0, 2);
+    org.junit.jupiter.api.Assertions.assertFalse(skew.agrees(15_000), "one peer is no majority");
+    skew.measured("b:1", -1_000, 0, 2);
+    assertTrue(skew.agrees(15_000));
+    skew.measured("b:1", -7_200_000, 0, 2);
+    org.junit.jupiter.api.Assertions.assertFalse(skew.agrees(15_000));
+  }
+
+  @Test
   void verdict_hysteresis_tighterBoundToComeBack() {
     skew.measured("a:1", 20_000, 0, 2);
     skew.measured("b:1", 20_000, 0, 2);

@@ -78,7 +78,13 @@ final class FaultNodes implements AutoCloseable {
   }
 
   void start(int i) throws IOException {
+    start(i, List.of(), java.util.Map.of());
+  }
+
+  /** Starts node {@code i} with {@code wrapper} (say, faketime) before the java command and more environment. */
+  void start(int i, List<String> wrapper, java.util.Map<String, String> env) throws IOException {
     List<String> cmd = new ArrayList<>(net.launchPrefix(i));
+    cmd.addAll(wrapper);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
     cmd.addAll(List.of("-jar", jar.toString(), "--host=" + net.host(i),
@@ -88,6 +94,7 @@ final class FaultNodes implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().put("DISTRO_CLUSTER_SECRET", secret);
+    pb.environment().putAll(env);
     processes[i] = pb.start();
   }
 
@@ -105,6 +112,30 @@ final class FaultNodes implements AutoCloseable {
       pace(100);
     }
     throw new IllegalStateException("node " + (i + 1) + " not ready within " + within);
+  }
+
+  /**
+   * Waits until node {@code i} answers its readiness probe 503 with {@code reason} in the body (a
+   * node that stays out of service); returns how long that took.
+   */
+  Duration awaitNotReady(int i, String reason, Duration within) {
+    long start = System.nanoTime();
+    long end = start + within.toNanos();
+    String last = "";
+    while (System.nanoTime() < end) {
+      if (!running(i)) {
+        throw new IllegalStateException("node " + (i + 1) + " exited: see " + dir.resolve("node" + (i + 1) + ".log"));
+      }
+      if (status(url(i) + "/health/ready") == 503) {
+        last = body(url(i) + "/health/ready");
+        if (last.contains(reason)) {
+          return Duration.ofNanos(System.nanoTime() - start);
+        }
+      }
+      pace(100);
+    }
+    throw new IllegalStateException("node " + (i + 1) + " not out of service for '" + reason + "' within " + within
+        + ": " + last);
   }
 
   /** Waits until every running node lists every member UP. */

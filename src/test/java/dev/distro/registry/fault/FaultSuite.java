@@ -145,6 +145,10 @@ final class FaultSuite {
         net.heal();
         return how;
       });
+      for (String offset : List.of("+2h", "-2h")) {
+        scenario("clock of node " + (last + 1) + " " + offset.replace("h", " h") + " (restarted under faketime), "
+            + settings.faultSeconds() + " s, then corrected", () -> clockSkew(last, offset));
+      }
       scenario("rolling restart of every member", () -> {
         List<String> ready = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -295,6 +299,35 @@ final class FaultSuite {
   }
 
   /** Keeps a fault in place for its scenario's duration, watching that no node crashes meanwhile. */
+  /**
+   * Restarts node {@code i} with its wall clock off by {@code offset} (libfaketime; monotonic time
+   * left alone), checks that it stays out of service, holds, and restarts it with the right clock.
+   */
+  private String clockSkew(int i, String offset) throws Exception {
+    Path lib = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+    if (!Files.exists(lib)) {
+      NamespaceNet.install("libfaketime");
+    }
+    if (!Files.exists(lib)) {
+      throw new IllegalStateException(lib + " is missing and could not be installed (Debian package libfaketime)");
+    }
+    nodes.terminate(i);
+    // LD_PRELOAD rather than the faketime command, which forks: SIGTERM must reach the JVM. A
+    // constant offset on the monotonic clock changes no elapsed time; faking the wall clock alone
+    // (FAKETIME_DONT_FAKE_MONOTONIC) makes libfaketime spin the JVM at 200% CPU.
+    nodes.start(i, List.of(), java.util.Map.of("LD_PRELOAD", lib.toString(), "FAKETIME", offset));
+    Duration out = nodes.awaitNotReady(i, "clock skew", Duration.ofSeconds(120));
+    hold(settings.faultSeconds());
+    nodes.awaitNotReady(i, "clock skew", Duration.ofSeconds(1));
+    nodes.terminate(i);
+    nodes.start(i);
+    Duration ready = nodes.awaitReady(i, Duration.ofSeconds(120));
+    nodes.awaitAllUp(Duration.ofSeconds(60));
+    return "SIGTERM, started with libfaketime (FAKETIME=" + offset + "): out of service"
+        + " (SKEWED, not ready) after " + ms(out) + " ms and for the whole fault; SIGTERM, started with the right"
+        + " clock, ready after " + ms(ready) + " ms";
+  }
+
   private void hold(int seconds) {
     nodes.hold(seconds * 1000L);
   }

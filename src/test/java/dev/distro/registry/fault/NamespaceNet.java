@@ -94,7 +94,8 @@ final class NamespaceNet implements Net {
     return Optional.empty();
   }
 
-  private static void install(String pkg) {
+  /** Installs a Debian package if apt-get is there (the harness runs as root); logs a failure. */
+  static void install(String pkg) {
     if (!Shell.has("apt-get")) {
       return;
     }
