@@ -298,7 +298,6 @@ final class FaultSuite {
     return diffs.size();
   }
 
-  /** Keeps a fault in place for its scenario's duration, watching that no node crashes meanwhile. */
   /**
    * Restarts node {@code i} with its wall clock off by {@code offset} (libfaketime; monotonic time
    * left alone), checks that it stays out of service, holds, and restarts it with the right clock.
@@ -328,6 +327,7 @@ final class FaultSuite {
         + " clock, ready after " + ms(ready) + " ms";
   }
 
+  /** Keeps a fault in place for its scenario's duration, watching that no node crashes meanwhile. */
   private void hold(int seconds) {
     nodes.hold(seconds * 1000L);
   }
