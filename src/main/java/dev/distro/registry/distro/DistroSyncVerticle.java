@@ -1,11 +1,13 @@
 package dev.distro.registry.distro;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
+import dev.distro.registry.support.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -162,6 +164,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
             pq.failures = 0;
             node.metrics.syncBatchesSent.increment();
             node.metrics.syncEntriesSent.add(batch.size());
+            SyncReport.answered(node.metrics, cluster.self(), peer, "sync batch", answer(ar.result().body()));
             if (!pq.pending.isEmpty()) {
               context.runOnContext(v -> flush());
             }
@@ -180,6 +183,18 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
           long base = o == Outcome.CONGESTION ? 400 : 100;
           pq.notBefore = node.store.clock().millis() + Math.min(MAX_BACKOFF_MS, base << Math.min(pq.failures, 10));
         });
+  }
+
+  /** A peer's JSON answer, or null when it sent none or not JSON. */
+  static JsonNode answer(Buffer body) {
+    if (body == null || body.length() == 0) {
+      return null;
+    }
+    try {
+      return Json.parse(body.getBytes());
+    } catch (Exception e) {
+      return null;
+    }
   }
 
   static Outcome classify(int status) {

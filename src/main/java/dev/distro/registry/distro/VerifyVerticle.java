@@ -170,7 +170,9 @@ public final class VerifyVerticle extends VerticleBase {
           return repair(peer, buckets, ring);
         })
         .recover(err -> {
-          LOG.fine("verify with " + peer + " failed: " + err.getMessage());
+          node.metrics.verifyFailures.increment();
+          SyncReport.WARNINGS.warn(LOG, cluster.self() + "|verify|" + peer, () -> cluster.self() + ": verify or repair"
+              + " with " + peer + " failed (" + err.getMessage() + "); the next round tries again");
           return Future.succeededFuture();
         });
   }
@@ -257,7 +259,12 @@ public final class VerifyVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     return peers.peer(peer, HttpMethod.POST, "/distro/repair", Buffer.buffer(bodies.get(i)), 10_000)
-        .compose(resp -> resp.statusCode() == 200 ? sendInTurn(peer, bodies, i + 1)
-            : Future.failedFuture("repair answered " + resp.statusCode()));
+        .compose(resp -> {
+          if (resp.statusCode() != 200) {
+            return Future.failedFuture("repair answered " + resp.statusCode());
+          }
+          SyncReport.answered(node.metrics, cluster.self(), peer, "repair", DistroSyncVerticle.answer(resp.body()));
+          return sendInTurn(peer, bodies, i + 1);
+        });
   }
 }

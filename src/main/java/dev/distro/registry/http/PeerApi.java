@@ -8,6 +8,7 @@ import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.distro.Digests;
 import dev.distro.registry.distro.SyncCodec;
+import dev.distro.registry.distro.SyncReport;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.ChangeEvent.Reason;
@@ -149,14 +150,16 @@ final class PeerApi {
       return;
     }
     SyncCodec.Outcome out = new SyncCodec.Outcome();
-    SyncCodec.Ownerships owners = ownerships(body.path("from").asText(""));
+    String from = body.path("from").asText("");
+    SyncCodec.Ownerships owners = ownerships(from);
     long now = store.clock().millis();
     for (JsonNode e : entries) {
       SyncCodec.apply(store, e, Reason.SYNC, out, owners);
       node.meters.replicationLag(now - Versions.millisOf(e.path("v").asLong(0)));
     }
     node.metrics.syncEntriesReceived.add(entries.size());
-    reply(req, 200, "{\"applied\":" + out.applied + ",\"stale\":" + out.stale + ",\"rejected\":" + out.rejected + "}");
+    SyncReport.refused(node.metrics, cluster.self(), from, "sync", out);
+    reply(req, 200, SyncReport.answer(out));
   }
 
   /** Compares the owner's bucket digests with this node's copies of its entries; answers the buckets that differ. */
@@ -250,11 +253,12 @@ final class PeerApi {
         }
       }
       node.metrics.repairs.increment();
+      SyncReport.refused(node.metrics, cluster.self(), from, "repair", out);
       if (out.applied + removed > 0) {
         LOG.info("repair from " + from + ": " + buckets.size() + " buckets, " + out.applied + " applied, "
             + removed + " removed");
       }
-      return "{\"applied\":" + out.applied + ",\"removed\":" + removed + "}";
+      return SyncReport.write(new JsonWriter().beginObject(), out).field("removed", removed).endObject().toString();
     }, false).onComplete(ar -> reply(req, ar.succeeded() ? 200 : 500,
         ar.succeeded() ? ar.result() : "{\"error\":\"repair failed\"}"));
   }
