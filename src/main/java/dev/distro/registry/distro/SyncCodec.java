@@ -292,6 +292,39 @@ public final class SyncCodec {
     }
   }
 
+  /**
+   * When this node holds a strictly newer state of an instance entry's instance than the entry
+   * (a newer copy, or a newer delete it remembers), writes that state and returns true. The
+   * receiver of a repair answers these to the owner: a change made here to the owner's instance
+   * that never reached it (its sync queue overflowed, its batch was refused) goes back to it.
+   */
+  public static boolean writeNewer(JsonWriter w, RegistryStore store, JsonNode n) {
+    String op = n.path("o").asText("");
+    if (!op.equals("put") && !op.equals("del")) {
+      return false;
+    }
+    try {
+      ServiceKey key = new ServiceKey(text(n, "ns"), text(n, "g"), text(n, "s"));
+      String ip = text(n, "ip");
+      int port = port(n);
+      String localId = Instance.localId(ip, port, text(n, "c"));
+      long theirs = n.path("v").asLong(0);
+      Registration r = store.find(key, localId);
+      if (r != null && r.instance().version() > theirs) {
+        writePut(w, r.instance(), r.clientSeen());
+        return true;
+      }
+      RegistryStore.Tombstone t = store.tombstones().get(key + "#" + localId);
+      if (r == null && t != null && t.version() > theirs) {
+        writeTombstone(w, key + "#" + localId, t.version());
+        return true;
+      }
+      return false;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   private static void count(boolean changed, Outcome out) {
     if (changed) {
       out.applied++;

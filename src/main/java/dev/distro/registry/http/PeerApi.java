@@ -235,10 +235,16 @@ final class PeerApi {
       }
       SyncCodec.Outcome out = new SyncCodec.Outcome();
       Set<String> listed = new HashSet<>();
+      JsonWriter newer = new JsonWriter().beginArray();
+      int returned = 0;
       for (JsonNode e : entries) {
+        int stale = out.stale;
         String key = SyncCodec.apply(store, e, Reason.REPAIR, out, ownerships(from, ring));
         if (key != null) {
           listed.add(key);
+          if (out.stale > stale && SyncCodec.writeNewer(newer, store, e)) {
+            returned++;
+          }
         }
       }
       int removed = 0;
@@ -246,19 +252,32 @@ final class PeerApi {
       for (ServiceEntry s : store.services()) {
         for (Registration r : s.registrations()) {
           Instance i = r.instance();
-          if (targeted.contains(Digests.bucketOf(i)) && !listed.contains(i.globalKey())
-              && senderOwns(from, ring, i.ip(), i.port()) && store.removeStale(r, settled) != null) {
+          if (!targeted.contains(Digests.bucketOf(i)) || listed.contains(i.globalKey())
+              || !senderOwns(from, ring, i.ip(), i.port())) {
+            continue;
+          }
+          if (r.clientSeen() > 0) {
+            // The client was heard here and the owner has never heard of the instance (a
+            // registration applied here whose sync to the owner was dropped): the owner learns of
+            // it from this answer rather than this node forgetting it.
+            SyncCodec.writePut(newer, i, r.clientSeen());
+            returned++;
+          } else if (store.removeStale(r, settled) != null) {
             removed++;
           }
         }
       }
       node.metrics.repairs.increment();
       SyncReport.refused(node.metrics, cluster.self(), from, "repair", out);
-      if (out.applied + removed > 0) {
+      if (out.applied + removed + returned > 0) {
         LOG.info("repair from " + from + ": " + buckets.size() + " buckets, " + out.applied + " applied, "
-            + removed + " removed");
+            + removed + " removed, " + returned + " newer here returned to the owner");
       }
-      return SyncReport.write(new JsonWriter().beginObject(), out).field("removed", removed).endObject().toString();
+      JsonWriter w = SyncReport.write(new JsonWriter().beginObject(), out).field("removed", removed);
+      if (returned > 0) {
+        w.name("newer").raw(newer.endArray().toString());
+      }
+      return w.endObject().toString();
     }, false).onComplete(ar -> reply(req, ar.succeeded() ? 200 : 500,
         ar.succeeded() ? ar.result() : "{\"error\":\"repair failed\"}"));
   }
