@@ -32,6 +32,7 @@ public final class NodeConfig {
   public static final String DEFAULT_BIND = "0.0.0.0";
   public static final long DEFAULT_BATCH_WINDOW_MS = 100;
   public static final int DEFAULT_BATCH_MAX_ENTRIES = 1000;
+  public static final int DEFAULT_SYNC_QUEUE_MAX = 200_000;
   public static final long DEFAULT_VERIFY_INTERVAL_MS = 5_000;
   public static final long DEFAULT_PING_INTERVAL_MS = 2_000;
   public static final long DEFAULT_FORWARD_TIMEOUT_MS = 500;
@@ -88,6 +89,8 @@ public final class NodeConfig {
     def("lookup-interval-ms", String.valueOf(DEFAULT_LOOKUP_INTERVAL_MS), "how often the member list is re-read");
     def("batch-window-ms", String.valueOf(DEFAULT_BATCH_WINDOW_MS), "sync batch window");
     def("batch-max-entries", String.valueOf(DEFAULT_BATCH_MAX_ENTRIES), "sync batch size limit");
+    def("sync-queue-max", String.valueOf(DEFAULT_SYNC_QUEUE_MAX), "changes kept for one peer before its sync queue"
+        + " is dropped (verify repairs what it held)");
     def("verify-interval-ms", String.valueOf(DEFAULT_VERIFY_INTERVAL_MS), "verify round interval");
     def("ping-interval-ms", String.valueOf(DEFAULT_PING_INTERVAL_MS), "member ping interval");
     def("forward-timeout-ms", String.valueOf(DEFAULT_FORWARD_TIMEOUT_MS), "deadline of a forwarded write");
@@ -143,6 +146,7 @@ public final class NodeConfig {
   public final long lookupIntervalMs;
   public final long batchWindowMs;
   public final int batchMaxEntries;
+  public final int syncQueueMax;
   public final long verifyIntervalMs;
   public final long pingIntervalMs;
   public final long forwardTimeoutMs;
@@ -192,6 +196,7 @@ public final class NodeConfig {
     lookupIntervalMs = longIn(v, "lookup-interval-ms", 100, 3_600_000);
     batchWindowMs = longIn(v, "batch-window-ms", 1, 60_000);
     batchMaxEntries = (int) longIn(v, "batch-max-entries", 1, 1_000_000);
+    syncQueueMax = intIn(v, "sync-queue-max", 1, 100_000_000);
     verifyIntervalMs = longIn(v, "verify-interval-ms", 100, 3_600_000);
     pingIntervalMs = longIn(v, "ping-interval-ms", 50, 600_000);
     forwardTimeoutMs = longIn(v, "forward-timeout-ms", 10, 60_000);

@@ -1,23 +1,25 @@
 package dev.distro.registry.distro;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
+import dev.distro.registry.support.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -28,16 +30,19 @@ import java.util.logging.Logger;
  * other side after it heals. Changes made here (not those received from
  * peers) arrive through a lock-free inbox; every batch window they are merged into one pending map
  * per peer keyed by instance, so the newest change of an instance wins and the older ones are never
- * sent. A peer gets one request at a time; a failure is retried with exponential backoff while newer
- * changes keep merging. A peer's pending map is bounded: past {@link #MAX_PENDING} entries it is
- * dropped and the peer is left to the next verify round, which repairs exactly what differs.
+ * sent. A peer gets one request at a time; a failure is retried with exponential backoff
+ * ({@link #backoffMs}, on the monotonic clock: a wall-clock step neither stalls nor hastens a retry)
+ * while newer changes keep merging. A peer's pending map is bounded: past {@code --sync-queue-max}
+ * entries it is dropped and the peer is left to the next verify round, which repairs exactly what
+ * differs (a change this node made to an instance another member owns comes back to that owner in
+ * the answer to its repair, see {@code PeerApi}).
  *
- * <p>All state here belongs to this verticle's event loop.
+ * <p>All state here belongs to this verticle's event loop, except {@link PeerQueue#depth} and the
+ * map of queues, which other threads read ({@link #pending}, the queue-depth gauge).
  */
 public final class DistroSyncVerticle extends VerticleBase implements ChangeListener {
 
   private static final Logger LOG = Logger.getLogger(DistroSyncVerticle.class.getName());
-  static final int MAX_PENDING = 200_000;
   static final long MAX_BACKOFF_MS = 5_000;
   static final long SYNC_TIMEOUT_MS = 3_000;
 
@@ -45,17 +50,26 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   enum Outcome { OK, CONGESTION, TRANSIENT, PERMANENT }
 
   private static final class PeerQueue {
+    /** Event loop only. */
     final LinkedHashMap<String, ChangeEvent> pending = new LinkedHashMap<>();
     boolean inFlight;
     int failures;
+    /** Monotonic ms ({@code Clock.monotonicMillis}) before which no request is sent. */
     long notBefore;
+    /** {@code pending.size()} after the loop's last change to it: what other threads read. */
+    volatile int depth;
+
+    void settle() {
+      depth = pending.size();
+    }
   }
 
   private final NodeContext node;
   private final Cluster cluster;
   private final Queue<ChangeEvent> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inboxSize = new AtomicInteger();
-  private final Map<String, PeerQueue> queues = new HashMap<>();
+  /** Written on the event loop only; read from any thread. */
+  private final Map<String, PeerQueue> queues = new ConcurrentHashMap<>();
   private PeerClient peers;
   private long timer = -1;
   private volatile boolean flushScheduled;
@@ -99,10 +113,10 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     }
   }
 
-  /** Changes waiting for a peer (for tests and metrics). */
+  /** Changes waiting for a peer; any thread (tests, metrics, operator views). */
   public int pending(String peer) {
     PeerQueue q = queues.get(peer);
-    return q == null ? 0 : q.pending.size();
+    return q == null ? 0 : q.depth;
   }
 
   void flush() {
@@ -111,7 +125,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
       queues.computeIfAbsent(m.address(), a -> {
         PeerQueue q = new PeerQueue();
         node.meters.gauge("distro_sync_queue_depth", "peer", a, "changes waiting to be sent to a peer", q,
-            x -> x.pending.size());
+            x -> x.depth);
         return q;
       });
     }
@@ -128,17 +142,19 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
         PeerQueue pq = q.getValue();
         pq.pending.remove(key);
         pq.pending.put(key, e);
-        if (pq.pending.size() > MAX_PENDING) {
+        if (pq.pending.size() > node.config.syncQueueMax) {
           node.metrics.syncOverflows.increment();
-          LOG.warning("sync queue for " + q.getKey() + " overflowed (" + MAX_PENDING
-              + " changes): dropped; verify will repair it");
+          String peer = q.getKey();
+          SyncReport.WARNINGS.warn(LOG, cluster.self() + "|overflow|" + peer, () -> cluster.self() + ": sync queue for "
+              + peer + " overflowed (" + node.config.syncQueueMax + " changes): dropped; verify will repair it");
           pq.pending.clear();
         }
       }
     }
-    long now = node.store.clock().millis();
+    long now = node.store.clock().monotonicMillis();
     for (Map.Entry<String, PeerQueue> q : queues.entrySet()) {
       PeerQueue pq = q.getValue();
+      pq.settle();
       if (!pq.inFlight && !pq.pending.isEmpty() && now >= pq.notBefore && live.contains(q.getKey())) {
         send(q.getKey(), pq);
       }
@@ -152,6 +168,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
       batch.add(it.next());
       it.remove();
     }
+    pq.settle();
     String body = SyncCodec.syncBody(cluster.self(), batch, node.store);
     pq.inFlight = true;
     peers.peer(peer, HttpMethod.POST, "/distro/sync", Buffer.buffer(body), SYNC_TIMEOUT_MS)
@@ -162,6 +179,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
             pq.failures = 0;
             node.metrics.syncBatchesSent.increment();
             node.metrics.syncEntriesSent.add(batch.size());
+            SyncReport.answered(node.metrics, cluster.self(), peer, "sync batch", answer(ar.result().body()));
             if (!pq.pending.isEmpty()) {
               context.runOnContext(v -> flush());
             }
@@ -169,17 +187,40 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
           }
           node.metrics.syncFailures.increment();
           if (o == Outcome.PERMANENT) {
-            LOG.warning("sync to " + peer + " refused (" + (ar.succeeded() ? ar.result().statusCode() : ar.cause())
-                + "): batch dropped, verify will repair");
+            Object why = ar.succeeded() ? ar.result().statusCode() : ar.cause();
+            SyncReport.WARNINGS.warn(LOG, cluster.self() + "|permanent|" + peer, () -> cluster.self() + ": sync to "
+                + peer + " refused (" + why + "): batch of " + batch.size() + " dropped, verify will repair");
             return;
           }
           for (ChangeEvent e : batch) {
             pq.pending.putIfAbsent(SyncCodec.key(e), e);
           }
+          pq.settle();
           pq.failures++;
-          long base = o == Outcome.CONGESTION ? 400 : 100;
-          pq.notBefore = node.store.clock().millis() + Math.min(MAX_BACKOFF_MS, base << Math.min(pq.failures, 10));
+          pq.notBefore = node.store.clock().monotonicMillis() + backoffMs(o, pq.failures);
         });
+  }
+
+  /**
+   * How long a peer's queue waits after its {@code failures}-th failure in a row of class {@code o}:
+   * doubling from 200 ms (800 ms for congestion: the peer said it is overloaded, or timed out), at
+   * most {@link #MAX_BACKOFF_MS}.
+   */
+  static long backoffMs(Outcome o, int failures) {
+    long base = o == Outcome.CONGESTION ? 400 : 100;
+    return Math.min(MAX_BACKOFF_MS, base << Math.max(1, Math.min(failures, 10)));
+  }
+
+  /** A peer's JSON answer, or null when it sent none or not JSON. */
+  static JsonNode answer(Buffer body) {
+    if (body == null || body.length() == 0) {
+      return null;
+    }
+    try {
+      return Json.parse(body.getBytes());
+    } catch (Exception e) {
+      return null;
+    }
   }
 
   static Outcome classify(int status) {
@@ -200,7 +241,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   /** Flushes until nothing is pending or {@code maxMs} passed (graceful shutdown). */
   Future<Void> drain(long maxMs) {
     Promise<Void> p = Promise.promise();
-    long deadline = node.store.clock().millis() + maxMs;
+    long deadline = node.store.clock().monotonicMillis() + maxMs;
     flush();
     vertx.setPeriodic(20, id -> {
       flush();
@@ -208,7 +249,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
       cluster.livePeers().forEach(m -> live.add(m.address()));
       boolean idle = inbox.isEmpty() && queues.entrySet().stream()
           .allMatch(q -> !live.contains(q.getKey()) || q.getValue().pending.isEmpty() && !q.getValue().inFlight);
-      if (idle || node.store.clock().millis() > deadline) {
+      if (idle || node.store.clock().monotonicMillis() > deadline) {
         vertx.cancelTimer(id);
         p.tryComplete();
       }

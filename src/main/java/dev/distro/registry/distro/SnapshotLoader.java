@@ -92,12 +92,15 @@ public final class SnapshotLoader {
         try {
           SyncCodec.apply(node.store, Json.parse(line.getBytes()), Reason.SYNC, out);
         } catch (Exception e) {
-          out.rejected++;
+          out.reject(SyncCodec.Rejection.OTHER, "a line that is not JSON", 0);
         }
         lines[0]++;
       });
       parser.exceptionHandler(done::tryFail);
-      parser.endHandler(v -> done.tryComplete(lines[0]));
+      parser.endHandler(v -> {
+        SyncReport.refused(node.metrics, cluster.self(), peer, "snapshot", out);
+        done.tryComplete(lines[0]);
+      });
       return done.future();
     });
   }

@@ -48,11 +48,75 @@ public final class SyncCodec {
     }
   }
 
+  /**
+   * Why an entry from a peer was refused; {@link #tag} is the {@code reason} label of the metrics
+   * and the key in a sync or repair answer's {@code reasons}.
+   */
+  public enum Rejection {
+    /** The version's wall-clock part is more than {@link #MAX_VERSION_AHEAD_MS} ahead of this node's clock. */
+    CLOCK_AHEAD("clock_ahead"),
+    /** No version, or not an integer above 0. */
+    BAD_VERSION("bad_version"),
+    /** A key field, the port, the weight or the metadata is missing or out of bounds. */
+    BAD_FIELD("bad_field"),
+    /** An {@code o} this node does not know. */
+    UNKNOWN_OP("unknown_op"),
+    /** Anything else (a failure while applying it); the answer of a peer may name reasons unknown here. */
+    OTHER("other");
+
+    public final String tag;
+
+    Rejection(String tag) {
+      this.tag = tag;
+    }
+
+    /** The reason with this tag, {@link #OTHER} for any other. */
+    public static Rejection ofTag(String tag) {
+      for (Rejection r : values()) {
+        if (r.tag.equals(tag)) {
+          return r;
+        }
+      }
+      return OTHER;
+    }
+  }
+
   /** What applying a batch did. */
   public static final class Outcome {
     public int applied;
     public int stale;
     public int rejected;
+    /** Rejections by reason (indexed by {@link Rejection#ordinal()}). */
+    public final int[] byReason = new int[Rejection.values().length];
+    /** The first refused entry's problem for each reason (null: none), for the log. */
+    public final String[] detail = new String[Rejection.values().length];
+    /** How far ahead of this node's clock the furthest {@link Rejection#CLOCK_AHEAD} version was (ms). */
+    public long maxAheadMs;
+
+    void reject(Rejection r, String what, long aheadMs) {
+      rejected++;
+      byReason[r.ordinal()]++;
+      if (detail[r.ordinal()] == null) {
+        detail[r.ordinal()] = what;
+      }
+      maxAheadMs = Math.max(maxAheadMs, aheadMs);
+    }
+
+    public int rejected(Rejection r) {
+      return byReason[r.ordinal()];
+    }
+  }
+
+  /** An entry refused for {@code reason}; thrown by the field checks, caught in {@link #apply}. */
+  private static final class Refused extends RuntimeException {
+    final Rejection reason;
+    final long aheadMs;
+
+    Refused(Rejection reason, String message, long aheadMs) {
+      super(message, null, false, false);
+      this.reason = reason;
+      this.aheadMs = aheadMs;
+    }
   }
 
   /** How far ahead of this node's clock a peer's version may be (clock skew between members). */
@@ -213,11 +277,51 @@ public final class SyncCodec {
           count(store.applyRemoteServiceDelete(key, version) != null, out);
           return null;
         }
-        default -> throw new IllegalArgumentException("unknown op " + op);
+        default -> throw new Refused(Rejection.UNKNOWN_OP, "unknown op " + op, 0);
       }
-    } catch (RuntimeException e) {
-      out.rejected++;
+    } catch (Refused e) {
+      out.reject(e.reason, e.getMessage(), e.aheadMs);
       return null;
+    } catch (IllegalArgumentException e) {
+      // the model's own checks (ServiceKey, Instance)
+      out.reject(Rejection.BAD_FIELD, String.valueOf(e.getMessage()), 0);
+      return null;
+    } catch (RuntimeException e) {
+      out.reject(Rejection.OTHER, e.toString(), 0);
+      return null;
+    }
+  }
+
+  /**
+   * When this node holds a strictly newer state of an instance entry's instance than the entry
+   * (a newer copy, or a newer delete it remembers), writes that state and returns true. The
+   * receiver of a repair answers these to the owner: a change made here to the owner's instance
+   * that never reached it (its sync queue overflowed, its batch was refused) goes back to it.
+   */
+  public static boolean writeNewer(JsonWriter w, RegistryStore store, JsonNode n) {
+    String op = n.path("o").asText("");
+    if (!op.equals("put") && !op.equals("del")) {
+      return false;
+    }
+    try {
+      ServiceKey key = new ServiceKey(text(n, "ns"), text(n, "g"), text(n, "s"));
+      String ip = text(n, "ip");
+      int port = port(n);
+      String localId = Instance.localId(ip, port, text(n, "c"));
+      long theirs = n.path("v").asLong(0);
+      Registration r = store.find(key, localId);
+      if (r != null && r.instance().version() > theirs) {
+        writePut(w, r.instance(), r.clientSeen());
+        return true;
+      }
+      RegistryStore.Tombstone t = store.tombstones().get(key + "#" + localId);
+      if (r == null && t != null && t.version() > theirs) {
+        writeTombstone(w, key + "#" + localId, t.version());
+        return true;
+      }
+      return false;
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 
@@ -232,7 +336,7 @@ public final class SyncCodec {
   private static String text(JsonNode n, String field) {
     JsonNode v = n.get(field);
     if (v == null || !v.isTextual() || v.asText().isEmpty() || v.asText().length() > 1024) {
-      throw new IllegalArgumentException("bad field " + field);
+      throw new Refused(Rejection.BAD_FIELD, "bad field " + field, 0);
     }
     return v.asText();
   }
@@ -244,9 +348,12 @@ public final class SyncCodec {
    */
   private static long version(JsonNode n, RegistryStore store) {
     JsonNode v = n.get("v");
-    if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() <= 0
-        || Versions.millisOf(v.asLong()) > store.clock().millis() + MAX_VERSION_AHEAD_MS) {
-      throw new IllegalArgumentException("bad version");
+    if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() <= 0) {
+      throw new Refused(Rejection.BAD_VERSION, "bad version " + v, 0);
+    }
+    long ahead = Versions.millisOf(v.asLong()) - store.clock().millis();
+    if (ahead > MAX_VERSION_AHEAD_MS) {
+      throw new Refused(Rejection.CLOCK_AHEAD, "version " + ahead + " ms ahead of this node's clock", ahead);
     }
     return v.asLong();
   }
@@ -255,7 +362,7 @@ public final class SyncCodec {
   private static int port(JsonNode n) {
     JsonNode v = n.get("p");
     if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1 || v.asInt() > 65535) {
-      throw new IllegalArgumentException("bad port");
+      throw new Refused(Rejection.BAD_FIELD, "bad port " + v, 0);
     }
     return v.asInt();
   }
@@ -263,11 +370,11 @@ public final class SyncCodec {
   private static double weight(JsonNode n) {
     JsonNode v = n.get("w");
     if (v != null && !v.isNull() && !v.isNumber()) {
-      throw new IllegalArgumentException("bad weight");
+      throw new Refused(Rejection.BAD_FIELD, "bad weight " + v, 0);
     }
     double w = n.path("w").asDouble(1.0);
     if (!(w >= 0 && w <= 10_000)) {
-      throw new IllegalArgumentException("bad weight");
+      throw new Refused(Rejection.BAD_FIELD, "bad weight " + w, 0);
     }
     return w;
   }
@@ -277,7 +384,7 @@ public final class SyncCodec {
       return Map.of();
     }
     if (!m.isObject() || m.size() > 10_000) {
-      throw new IllegalArgumentException("bad metadata");
+      throw new Refused(Rejection.BAD_FIELD, "bad metadata", 0);
     }
     Map<String, String> out = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = m.fields();

@@ -8,6 +8,7 @@ import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.store.Versions;
@@ -170,7 +171,9 @@ public final class VerifyVerticle extends VerticleBase {
           return repair(peer, buckets, ring);
         })
         .recover(err -> {
-          LOG.fine("verify with " + peer + " failed: " + err.getMessage());
+          node.metrics.verifyFailures.increment();
+          SyncReport.WARNINGS.warn(LOG, cluster.self() + "|verify|" + peer, () -> cluster.self() + ": verify or repair"
+              + " with " + peer + " failed (" + err.getMessage() + "); the next round tries again");
           return Future.succeededFuture();
         });
   }
@@ -257,7 +260,44 @@ public final class VerifyVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     return peers.peer(peer, HttpMethod.POST, "/distro/repair", Buffer.buffer(bodies.get(i)), 10_000)
-        .compose(resp -> resp.statusCode() == 200 ? sendInTurn(peer, bodies, i + 1)
-            : Future.failedFuture("repair answered " + resp.statusCode()));
+        .compose(resp -> {
+          if (resp.statusCode() != 200) {
+            return Future.failedFuture("repair answered " + resp.statusCode());
+          }
+          JsonNode answer = DistroSyncVerticle.answer(resp.body());
+          SyncReport.answered(node.metrics, cluster.self(), peer, "repair", answer);
+          return applyNewer(peer, answer).compose(v -> sendInTurn(peer, bodies, i + 1));
+        });
+  }
+
+  /**
+   * Applies what the repaired peer answered it holds newer than this owner's listing
+   * ({@code "newer"}): changes it made to this node's instances that never reached this node.
+   * They are applied as changes from a peer, by the same rules as a sync.
+   */
+  private Future<Void> applyNewer(String peer, JsonNode answer) {
+    JsonNode newer = answer == null ? null : answer.get("newer");
+    if (newer == null || !newer.isArray() || newer.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    SyncCodec.Ownerships owners = new SyncCodec.Ownerships() {
+      @Override
+      public boolean ownedHere(String ip, int port) {
+        return cluster.isResponsible(ip, port);
+      }
+    };
+    return vertx.executeBlocking(() -> {
+      SyncCodec.Outcome out = new SyncCodec.Outcome();
+      for (JsonNode e : newer) {
+        SyncCodec.apply(node.store, e, Reason.SYNC, out, owners);
+      }
+      node.metrics.repairReturns.add(out.applied);
+      SyncReport.refused(node.metrics, cluster.self(), peer, "repair answer", out);
+      if (out.applied > 0) {
+        LOG.info(cluster.self() + ": " + peer + " held " + out.applied + " of this node's instances newer than"
+            + " it (changes made there that never reached this node): applied");
+      }
+      return null;
+    }, false);
   }
 }

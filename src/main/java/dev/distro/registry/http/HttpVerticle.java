@@ -338,10 +338,10 @@ public final class HttpVerticle extends VerticleBase {
 
   /**
    * Sends one change to every UP peer at once and completes (never fails) when the first
-   * acknowledges it, when all have failed, or at the forward timeout. A deregistration waits for
-   * this before it is acknowledged: the node may crash before its next sync batch, and a client that
-   * deregistered does not come back to repeat it (the instance would stay listed until its delete
-   * timeout). The batch sync sends the change as well; the second copy is stale and skipped.
+   * acknowledges it, when all have failed, or after {@link #replicateWaitMs}. A deregistration waits
+   * for this before it is acknowledged: the node may crash before its next sync batch, and a client
+   * that deregistered does not come back to repeat it (the instance would stay listed until its
+   * delete timeout). The batch sync sends the change as well; the second copy is stale and skipped.
    */
   private Future<Void> replicateNow(ChangeEvent e) {
     if (peers == null) {
@@ -358,15 +358,26 @@ public final class HttpVerticle extends VerticleBase {
     }
     Buffer body = Buffer.buffer(SyncCodec.syncBody(node.cluster.self(), List.of(e), node.store));
     Promise<Void> done = Promise.promise();
+    long wait = replicateWaitMs(node.config.forwardTimeoutMs);
+    long timer = vertx.setTimer(wait, id -> done.tryComplete());
     int[] pending = {targets.size()};
     for (String t : targets) {
-      peers.peer(t, HttpMethod.POST, "/distro/sync", body, node.config.forwardTimeoutMs).onComplete(ar -> {
+      peers.peer(t, HttpMethod.POST, "/distro/sync", body, wait).onComplete(ar -> {
         if (ar.succeeded() && ar.result().statusCode() == 200 || --pending[0] == 0) {
           done.tryComplete();
         }
       });
     }
-    return done.future();
+    return done.future().andThen(ar -> vertx.cancelTimer(timer));
+  }
+
+  /**
+   * How long a deregistration waits for a peer to have it: half the forward timeout. The request
+   * may itself be a forward whose sender waits the forward timeout for this answer; an equal wait
+   * here would answer just as the sender gives up and applies the deregistration a second time.
+   */
+  static long replicateWaitMs(long forwardTimeoutMs) {
+    return Math.max(1, forwardTimeoutMs / 2);
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.distro.Digests;
 import dev.distro.registry.distro.SyncCodec;
+import dev.distro.registry.distro.SyncReport;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.ChangeEvent.Reason;
@@ -149,14 +150,16 @@ final class PeerApi {
       return;
     }
     SyncCodec.Outcome out = new SyncCodec.Outcome();
-    SyncCodec.Ownerships owners = ownerships(body.path("from").asText(""));
+    String from = body.path("from").asText("");
+    SyncCodec.Ownerships owners = ownerships(from);
     long now = store.clock().millis();
     for (JsonNode e : entries) {
       SyncCodec.apply(store, e, Reason.SYNC, out, owners);
       node.meters.replicationLag(now - Versions.millisOf(e.path("v").asLong(0)));
     }
     node.metrics.syncEntriesReceived.add(entries.size());
-    reply(req, 200, "{\"applied\":" + out.applied + ",\"stale\":" + out.stale + ",\"rejected\":" + out.rejected + "}");
+    SyncReport.refused(node.metrics, cluster.self(), from, "sync", out);
+    reply(req, 200, SyncReport.answer(out));
   }
 
   /** Compares the owner's bucket digests with this node's copies of its entries; answers the buckets that differ. */
@@ -232,10 +235,16 @@ final class PeerApi {
       }
       SyncCodec.Outcome out = new SyncCodec.Outcome();
       Set<String> listed = new HashSet<>();
+      JsonWriter newer = new JsonWriter().beginArray();
+      int returned = 0;
       for (JsonNode e : entries) {
+        int stale = out.stale;
         String key = SyncCodec.apply(store, e, Reason.REPAIR, out, ownerships(from, ring));
         if (key != null) {
           listed.add(key);
+          if (out.stale > stale && SyncCodec.writeNewer(newer, store, e)) {
+            returned++;
+          }
         }
       }
       int removed = 0;
@@ -243,18 +252,32 @@ final class PeerApi {
       for (ServiceEntry s : store.services()) {
         for (Registration r : s.registrations()) {
           Instance i = r.instance();
-          if (targeted.contains(Digests.bucketOf(i)) && !listed.contains(i.globalKey())
-              && senderOwns(from, ring, i.ip(), i.port()) && store.removeStale(r, settled) != null) {
+          if (!targeted.contains(Digests.bucketOf(i)) || listed.contains(i.globalKey())
+              || !senderOwns(from, ring, i.ip(), i.port())) {
+            continue;
+          }
+          if (r.clientSeen() > 0) {
+            // The client was heard here and the owner has never heard of the instance (a
+            // registration applied here whose sync to the owner was dropped): the owner learns of
+            // it from this answer rather than this node forgetting it.
+            SyncCodec.writePut(newer, i, r.clientSeen());
+            returned++;
+          } else if (store.removeStale(r, settled) != null) {
             removed++;
           }
         }
       }
       node.metrics.repairs.increment();
-      if (out.applied + removed > 0) {
+      SyncReport.refused(node.metrics, cluster.self(), from, "repair", out);
+      if (out.applied + removed + returned > 0) {
         LOG.info("repair from " + from + ": " + buckets.size() + " buckets, " + out.applied + " applied, "
-            + removed + " removed");
+            + removed + " removed, " + returned + " newer here returned to the owner");
       }
-      return "{\"applied\":" + out.applied + ",\"removed\":" + removed + "}";
+      JsonWriter w = SyncReport.write(new JsonWriter().beginObject(), out).field("removed", removed);
+      if (returned > 0) {
+        w.name("newer").raw(newer.endArray().toString());
+      }
+      return w.endObject().toString();
     }, false).onComplete(ar -> reply(req, ar.succeeded() ? 200 : 500,
         ar.succeeded() ? ar.result() : "{\"error\":\"repair failed\"}"));
   }

@@ -72,6 +72,11 @@ public final class NodeMeters implements AutoCloseable {
     FunctionCounter.builder(name, adder, LongAdder::doubleValue).description(help).register(registry);
   }
 
+  public void counter(String name, String tagKey, String tagValue, String help, LongAdder adder) {
+    FunctionCounter.builder(name, adder, LongAdder::doubleValue).tag(tagKey, tagValue).description(help)
+        .register(registry);
+  }
+
   public <T> void gauge(String name, String help, T obj, ToDoubleFunction<T> f) {
     Gauge.builder(name, obj, f).description(help).register(registry);
   }

@@ -7,6 +7,7 @@ import dev.distro.registry.cluster.Ownership;
 import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
+import dev.distro.registry.distro.SyncCodec;
 import dev.distro.registry.http.ConsoleAssets;
 import dev.distro.registry.metrics.NodeMeters;
 import dev.distro.registry.push.PushTargets;
@@ -85,6 +86,17 @@ public final class NodeContext {
     meters.counter("distro_sync_failures", "sync batches that failed (retried with backoff)", m.syncFailures);
     meters.counter("distro_sync_overflows", "per-peer sync queues dropped for size", m.syncOverflows);
     meters.counter("distro_sync_entries_received", "changes received from peers", m.syncEntriesReceived);
+    for (SyncCodec.Rejection r : SyncCodec.Rejection.values()) {
+      meters.counter("distro_peer_entries_rejected", "reason", r.tag,
+          "entries from peers (sync, repair, snapshot) this node refused, by reason",
+          NodeMetrics.byTag(m.peerEntriesRejected, r.tag));
+      meters.counter("distro_entries_rejected_by_peers", "reason", r.tag,
+          "entries this node sent (sync, repair) that the peer answered it refused, by reason",
+          NodeMetrics.byTag(m.entriesRejectedByPeers, r.tag));
+    }
+    meters.counter("distro_verify_failures", "verify exchanges or repairs with a peer that failed", m.verifyFailures);
+    meters.counter("distro_repair_returns", "entries a repaired peer held newer than this owner, applied here",
+        m.repairReturns);
     meters.counter("distro_verify_rounds", "verify rounds run", m.verifyRounds);
     meters.counter("distro_verify_bytes", "verify bytes sent", m.verifyBytesSent);
     meters.counter("distro_verify_mismatched_buckets", "buckets found different by peers", m.mismatchedBuckets);

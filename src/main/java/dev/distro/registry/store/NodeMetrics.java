@@ -1,5 +1,7 @@
 package dev.distro.registry.store;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -27,6 +29,14 @@ public final class NodeMetrics implements ChangeListener {
   public final LongAdder syncFailures = new LongAdder();
   public final LongAdder syncEntriesReceived = new LongAdder();
   public final LongAdder syncOverflows = new LongAdder();
+  /** Entries from peers (sync, repair, snapshot) this node refused, by reason tag. */
+  public final Map<String, LongAdder> peerEntriesRejected = new ConcurrentHashMap<>();
+  /** Entries this node sent (sync, repair) that the peer answered it refused, by reason tag. */
+  public final Map<String, LongAdder> entriesRejectedByPeers = new ConcurrentHashMap<>();
+  /** Verify exchanges and repairs with a peer that failed (no answer, an error status, a bad body). */
+  public final LongAdder verifyFailures = new LongAdder();
+  /** Entries a repair's receiver answered it holds newer than the owner's (applied by the owner). */
+  public final LongAdder repairReturns = new LongAdder();
   public final LongAdder verifyRounds = new LongAdder();
   public final LongAdder verifyBytesSent = new LongAdder();
   public final LongAdder mismatchedBuckets = new LongAdder();
@@ -41,6 +51,12 @@ public final class NodeMetrics implements ChangeListener {
   public final LongAdder udpPushSent = new LongAdder();
   public final LongAdder udpPushAcked = new LongAdder();
   public final LongAdder udpPushFailed = new LongAdder();
+
+  /** The counter of {@code tag} in a by-reason map. */
+  public static LongAdder byTag(Map<String, LongAdder> counters, String tag) {
+    LongAdder a = counters.get(tag);
+    return a != null ? a : counters.computeIfAbsent(tag, k -> new LongAdder());
+  }
 
   @Override
   public void onChange(ChangeEvent e) {

@@ -144,6 +144,31 @@ class PartitionRulesTest {
   }
 
   @Test
+  void forwardedDeregistration_ownerAnswersBeforeTheForwarderGivesUp() {
+    cluster = TestCluster.started(3, Map.of("forward-timeout-ms", "1000"));
+    String a = cluster.address(0);
+    String b = cluster.address(1);
+    String c = cluster.address(2);
+    String ip = ipOwned(new Rendezvous(cluster.addresses()), b, new Rendezvous(cluster.addresses()), b);
+    cluster.api(b).post(I, "serviceName", "slow", "ip", ip, "port", "80");
+    for (String n : cluster.addresses()) {
+      Poll.until(Duration.ofSeconds(10), "registered on " + n, () -> listed(n, "slow", ip));
+    }
+    // b's requests to its peers take three forward timeouts to leave: its immediate send of the
+    // deregistration gets no acknowledgement in time
+    cluster.faults.delay(b, a, 3_000);
+    cluster.faults.delay(b, c, 3_000);
+    var metrics = cluster.node(a).context().metrics;
+    long forwards = metrics.forwards.sum();
+    HttpResponse<Buffer> r = cluster.api(a).delete(I, "serviceName", "slow", "ip", ip, "port", "80");
+    assertEquals("ok", r.bodyAsString());
+    assertEquals(forwards + 1, metrics.forwards.sum(), "a forwarded it to b, the owner");
+    assertEquals(0, metrics.forwardFailures.sum(), "b answered within a's forward timeout: a did not give up"
+        + " and apply the deregistration a second time");
+    assertFalse(listed(b, "slow", ip));
+  }
+
+  @Test
   void repair_dropsOnlyWhatTheSendersOwnRingGivesIt() {
     cluster = TestCluster.started(3, Map.of());
     vertx = Vertx.vertx();

@@ -136,22 +136,23 @@ class HostilePeerTest {
     l.add(Arguments.of("verify: 255 buckets", "POST", "/distro/verify", "{\"from\":\"x\",\"buckets\":[0]}", 400,
         "{\"error\":\"bad verify request\"}"));
     for (String[] e : new String[][] {
-        {"version Long.MAX_VALUE", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":9223372036854775807}"},
-        {"version 1e30", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":1e30}"},
-        {"version a year ahead", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":"
+        {"version Long.MAX_VALUE", "clock_ahead", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":9223372036854775807}"},
+        {"version 1e30", "bad_version", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":1e30}"},
+        {"version a year ahead", "clock_ahead", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":"
             + (now + (365L * 24 * 3600 * 1000 << 16)) + "}"},
-        {"version negative", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":-5}"},
-        {"port 2^32+1", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":4294967297,\"v\":" + now + "}"},
-        {"port 1.5", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1.5,\"v\":" + now + "}"},
-        {"port as text", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":\"1\",\"v\":" + now + "}"},
-        {"weight 1e999", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"w\":1e999,\"v\":" + now + "}"},
-        {"weight negative", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"w\":-1,\"v\":" + now + "}"},
-        {"unknown op", "{\"o\":\"drop\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":" + now + "}"},
-        {"service name 2k", "{\"o\":\"put\",\"ns\":\"public\",\"g\":\"G\",\"s\":\"" + "s".repeat(2_000)
+        {"version negative", "bad_version", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":-5}"},
+        {"port 2^32+1", "bad_field", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":4294967297,\"v\":" + now + "}"},
+        {"port 1.5", "bad_field", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1.5,\"v\":" + now + "}"},
+        {"port as text", "bad_field", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":\"1\",\"v\":" + now + "}"},
+        {"weight 1e999", "bad_field", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"w\":1e999,\"v\":" + now + "}"},
+        {"weight negative", "bad_field", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"w\":-1,\"v\":" + now + "}"},
+        {"unknown op", "unknown_op", "{\"o\":\"drop\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":" + now + "}"},
+        {"service name 2k", "bad_field", "{\"o\":\"put\",\"ns\":\"public\",\"g\":\"G\",\"s\":\"" + "s".repeat(2_000)
             + "\",\"c\":\"DEFAULT\",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":" + now + "}"},
-        {"metadata not an object", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"m\":[1],\"v\":" + now + "}"}}) {
-      l.add(Arguments.of("sync entry: " + e[0], "POST", "/distro/sync", "{\"from\":\"FROM\",\"entries\":[" + e[1] + "]}",
-          200, "{\"applied\":0,\"stale\":0,\"rejected\":1}"));
+        {"metadata not an object", "bad_field", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"m\":[1],\"v\":" + now + "}"}}) {
+      // refused, and the answer names why
+      l.add(Arguments.of("sync entry: " + e[0], "POST", "/distro/sync", "{\"from\":\"FROM\",\"entries\":[" + e[2] + "]}",
+          200, "{\"applied\":0,\"stale\":0,\"rejected\":1,\"reasons\":{\"" + e[1] + "\":1}"));
     }
     return l.stream();
   }

@@ -1,0 +1,81 @@
+package dev.distro.registry.distro;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.cluster.Member;
+import dev.distro.registry.config.NodeConfig;
+import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.testing.FakeClock;
+import dev.distro.registry.testing.Poll;
+import dev.distro.registry.testing.TestCluster;
+import dev.distro.registry.testing.Wait;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A verify round whose peer fails is counted and logged as a WARNING, throttled (it was a FINE line). */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class VerifyVerticleTest {
+
+  final Vertx vertx = Vertx.vertx();
+  final Logger verifyLog = Logger.getLogger(VerifyVerticle.class.getName());
+  final List<LogRecord> logged = new CopyOnWriteArrayList<>();
+  final Handler capture = new Handler() {
+    @Override
+    public void publish(LogRecord r) {
+      logged.add(r);
+    }
+
+    @Override
+    public void flush() { }
+
+    @Override
+    public void close() { }
+  };
+
+  @AfterEach
+  void stop() {
+    verifyLog.removeHandler(capture);
+    Wait.on(vertx.close(), 30);
+  }
+
+  @Test
+  void failedVerify_isCountedAndWarnedOncePerInterval() throws Exception {
+    verifyLog.addHandler(capture);
+    int selfPort = TestCluster.freePortPairForTests();
+    int peerPort = TestCluster.freePortPairForTests();
+    String self = "127.0.0.1:" + selfPort;
+    String peer = "127.0.0.1:" + peerPort;
+    Cluster cluster = new Cluster(self);
+    cluster.setMembers(List.of(self, peer));
+    cluster.pingResult(peer, true, Member.State.UP, false);
+    cluster.selfState(Member.State.UP);
+    NodeContext node = new NodeContext(NodeConfig.of(Map.of("host", "127.0.0.1", "bind", "127.0.0.1",
+        "port", String.valueOf(selfPort), "members", self + "," + peer, "cluster-secret", TestCluster.SECRET,
+        "verify-interval-ms", "100")), new RegistryStore(new FakeClock()), cluster);
+    Wait.on(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b ->
+        req.response().setStatusCode(500).end("{\"error\":\"broken\"}")))
+        .listen(peerPort + NodeConfig.PEER_PORT_OFFSET, "127.0.0.1"), 20);
+    VerifyVerticle verify = new VerifyVerticle(node, cluster);
+    Wait.on(vertx.deployVerticle(verify), 20);
+    Poll.until(Duration.ofSeconds(10), "three rounds failed", () -> node.metrics.verifyFailures.sum() >= 3);
+    List<LogRecord> warnings = logged.stream().filter(r -> r.getLevel() == Level.WARNING
+        && r.getMessage().startsWith(self + ": verify or repair with " + peer + " failed")).toList();
+    assertEquals(1, warnings.size(), "one line per interval, however many rounds fail");
+    assertTrue(warnings.get(0).getMessage().contains("500"), warnings.get(0).getMessage());
+    assertTrue(node.meters.scrape().contains("distro_verify_failures_total"), "in /metrics");
+  }
+}
