@@ -58,6 +58,7 @@ final class OperatorApi {
           .field("udpPushSent", m.udpPushSent.sum())
           .field("udpPushAcked", m.udpPushAcked.sum())
           .field("udpPushFailed", m.udpPushFailed.sum())
+          .field("udpPushTargetsDropped", m.udpPushTargetsDropped.sum())
           .field("cpu", Math.max(0, os.getSystemLoadAverage()) / Math.max(1, os.getAvailableProcessors()))
           .field("load", os.getSystemLoadAverage())
           .field("mem", (double) (rt.totalMemory() - rt.freeMemory()) / rt.maxMemory());
