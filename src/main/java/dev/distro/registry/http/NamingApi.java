@@ -12,6 +12,7 @@ import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ServiceEntry;
+import dev.distro.registry.support.IpLiteral;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -173,6 +174,10 @@ final class NamingApi {
     int udpPort = Params.intParam("udpPort", c.param("udpPort"), 0, 0, 65535);
     if (udpPort > 0) {
       String clientIp = c.optional("clientIP");
+      if (clientIp != null && !IpLiteral.isValid(clientIp)) {
+        throw ApiException.illegal("clientIP",
+            "it should be an IPv4 or IPv6 address (push goes to address literals only).");
+      }
       node.push().subscribe(key, clientIp != null ? clientIp : c.req.remoteAddress().hostAddress(), udpPort,
           clustersRaw == null ? "" : clustersRaw);
     }
