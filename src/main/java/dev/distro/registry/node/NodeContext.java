@@ -101,6 +101,7 @@ public final class NodeContext {
         + " pushes", m.udpPushTargetsDropped);
     meters.counter("distro_client_errors", "requests refused with a 4xx", m.clientErrors);
     meters.counter("distro_server_errors", "requests failed with a 5xx", m.serverErrors);
+    cluster.onMembersLeft(left -> left.forEach(meters::forgetPeer));
     meters.gauge("distro_instances", "instances held", store, RegistryStore::instanceCount);
     meters.gauge("distro_services", "services held", store, RegistryStore::serviceCount);
     meters.gauge("distro_revision", "the node's change revision", store, RegistryStore::revision);
