@@ -70,12 +70,13 @@ public final class HttpVerticle extends VerticleBase {
   private HttpServer peerServer;
   private PeerClient peers;
   private WatchLoop watchLoop;
+  private final Passes passes = new Passes();
 
   public HttpVerticle(NodeContext node) {
     this.node = node;
     this.params = new Params(node.config);
-    NamingApi naming = new NamingApi(node, this::replicateNow);
-    OperatorApi ops = new OperatorApi(node);
+    NamingApi naming = new NamingApi(node, this::replicateNow, passes);
+    OperatorApi ops = new OperatorApi(node, passes);
     for (String v : new String[] {"v1", "v2"}) {
       boolean v2 = v.equals("v2");
       String ns = "/nacos/" + v + "/ns";
@@ -131,6 +132,7 @@ public final class HttpVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(WatchHub.Limits.DEFAULT.maxFrameBytes())
         .setMaxWebSocketMessageSize(WatchHub.Limits.DEFAULT.maxFrameBytes()));
     watchLoop = node.watch.loop(context);
+    passes.open(vertx);
     node.liveness.watch("http", context);
     server.webSocketHandshakeHandler(hs -> {
       if (!WATCH_PATH.equals(hs.path())) {
@@ -223,7 +225,14 @@ public final class HttpVerticle extends VerticleBase {
         return;
       }
       case "/metrics" -> {
-        req.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(node.meters.scrape());
+        // the scrape renders every meter: off the event loop, like the other whole-registry passes
+        passes.run(node.meters::scrape).onComplete(ar -> {
+          if (ar.succeeded()) {
+            req.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
+          } else {
+            req.response().setStatusCode(500).end();
+          }
+        });
         return;
       }
       default -> { }

@@ -46,6 +46,8 @@ final class PeerApi {
   private static final Logger LOG = Logger.getLogger(PeerApi.class.getName());
   static final int MAX_PEER_BODY = 64 * 1024 * 1024;
   private static final int SNAPSHOT_CHUNK = 512;
+  /** Sync batches up to this many entries are applied on the event loop; larger ones on a worker. */
+  static final int SYNC_INLINE_MAX = 256;
   /** 1,000 addresses of 300 characters, with room for escapes. */
   static final int MAX_FAULTS_BODY = 2 * 1024 * 1024;
 
@@ -148,15 +150,25 @@ final class PeerApi {
       reply(req, 400, "{\"error\":\"entries missing\"}");
       return;
     }
-    SyncCodec.Outcome out = new SyncCodec.Outcome();
     SyncCodec.Ownerships owners = ownerships(body.path("from").asText(""));
+    if (entries.size() <= SYNC_INLINE_MAX) {
+      reply(req, 200, applySync(entries, owners));
+      return;
+    }
+    // a large batch is applied on a worker (ordered: batches keep their order), not on the event loop
+    vertx.executeBlocking(() -> applySync(entries, owners), true).onComplete(ar -> reply(req,
+        ar.succeeded() ? 200 : 500, ar.succeeded() ? ar.result() : "{\"error\":\"sync failed\"}"));
+  }
+
+  private String applySync(JsonNode entries, SyncCodec.Ownerships owners) {
+    SyncCodec.Outcome out = new SyncCodec.Outcome();
     long now = store.clock().millis();
     for (JsonNode e : entries) {
       SyncCodec.apply(store, e, Reason.SYNC, out, owners);
       node.meters.replicationLag(now - Versions.millisOf(e.path("v").asLong(0)));
     }
     node.metrics.syncEntriesReceived.add(entries.size());
-    reply(req, 200, "{\"applied\":" + out.applied + ",\"stale\":" + out.stale + ",\"rejected\":" + out.rejected + "}");
+    return "{\"applied\":" + out.applied + ",\"stale\":" + out.stale + ",\"rejected\":" + out.rejected + "}";
   }
 
   /** Compares the owner's bucket digests with this node's copies of its entries; answers the buckets that differ. */
