@@ -221,6 +221,7 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
       if (!r.retried) {
         r.retried = true;
         r.sentAt = now;
+        r.waiting.removeIf(t -> subscription(r.service, t) == null); // dropped or expired meanwhile
         for (Target t : r.waiting) {
           send(t, r.packet);
         }
@@ -278,8 +279,7 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
       r.waiting.remove(t);
     }
     metrics.udpPushAcked.increment();
-    Map<Target, Subscription> m = targets.get(r.service);
-    Subscription s = m == null ? null : m.get(t);
+    Subscription s = subscription(r.service, t);
     if (s != null) {
       s.unacked = 0;
     }
@@ -288,10 +288,14 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
     }
   }
 
+  private Subscription subscription(ServiceKey service, Target t) {
+    Map<Target, Subscription> m = targets.get(service);
+    return m == null ? null : m.get(t);
+  }
+
   /** A push to t failed after its retry: the target is dropped at {@link #MAX_UNACKED} in a row. */
   private void unacked(ServiceKey service, Target t) {
-    Map<Target, Subscription> m = targets.get(service);
-    Subscription s = m == null ? null : m.get(t);
+    Subscription s = subscription(service, t);
     if (s == null || ++s.unacked < MAX_UNACKED) {
       return;
     }

@@ -201,4 +201,25 @@ class UdpPushVerticleTest {
     push.expire(Long.MAX_VALUE);
     assertEquals(0, push.targets(), "every target expired, so none may still be counted against the cap");
   }
+
+  @Test
+  void targetExpiredBeforeTheRetry_getsNoRetry(Vertx vertx) throws Exception {
+    RegistryStore store = new RegistryStore(Clock.SYSTEM);
+    NodeMetrics metrics = new NodeMetrics();
+    UdpPushVerticle push = new UdpPushVerticle(store, new Switches(), metrics, "127.0.0.1");
+    Wait.on(vertx.deployVerticle(push));
+    List<Buffer> silent = new CopyOnWriteArrayList<>();
+    DatagramSocket mute = vertx.createDatagramSocket();
+    mute.handler(p -> silent.add(p.data()));
+    Wait.on(mute.listen(0, "127.0.0.1"));
+    ServiceKey svc = new ServiceKey("public", "DEFAULT_GROUP", "gone");
+    push.subscribe(svc, "127.0.0.1", mute.localAddress().port(), "");
+    store.register(new Instance(svc, "DEFAULT", "10.0.0.1", 80, 1, true, true, true, Map.of(), 0));
+    Poll.until(Duration.ofSeconds(5), "the first push arrived", () -> silent.size() == 1);
+    push.expire(Long.MAX_VALUE);
+    assertEquals(0, push.targets());
+    Poll.holdsFor(Duration.ofMillis(3 * UdpPushVerticle.ACK_TIMEOUT_MS),
+        () -> silent.size() > 1 ? "the retry went to a target that had expired" : null);
+    assertEquals(0, metrics.udpPushFailed.sum(), "no failure counted for a target that is gone");
+  }
 }
