@@ -184,6 +184,7 @@ public final class Cluster implements Ownership {
     }
     publish(next);
     if (!removed.isEmpty()) {
+      removed.forEach(clocks::forget); // a former member's clock no longer votes on this node's
       List<String> left = List.copyOf(removed);
       for (Consumer<List<String>> l : leftListeners) {
         l.accept(left);
