@@ -3,6 +3,7 @@ package dev.distro.registry.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distro.registry.cluster.Member.State;
+import dev.distro.registry.metrics.NodeMeters;
 import dev.distro.registry.node.NodeContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -140,17 +141,16 @@ public final class AddressLookupVerticle extends VerticleBase {
     return Future.join(pings).<Void>mapEmpty().onComplete(ar -> judgeClock());
   }
 
-  private final java.util.Set<String> offsetGauges = new java.util.HashSet<>();
-
-  /** Exports the peer's clock offset (NaN while it is not measured), once per peer. */
+  /**
+   * Exports the peer's clock offset (NaN while it is not measured). Registering is idempotent, and
+   * registers again after the peer left the member list (its meters were removed) and came back.
+   */
   private void gaugeOffset(String peer) {
-    if (offsetGauges.add(peer)) {
-      node.meters.gauge("distro_peer_clock_offset_seconds", "peer", peer,
-          "the peer's wall clock minus this node's, measured in pings", cluster.clocks(), c -> {
-            Long o = c.offset(peer);
-            return o == null ? Double.NaN : o / 1000.0;
-          });
-    }
+    node.meters.gauge("distro_peer_clock_offset_seconds", NodeMeters.PEER_TAG, peer,
+        "the peer's wall clock minus this node's, measured in pings", cluster.clocks(), c -> {
+          Long o = c.offset(peer);
+          return o == null ? Double.NaN : o / 1000.0;
+        });
   }
 
   /**

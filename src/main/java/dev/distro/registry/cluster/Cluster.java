@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -35,6 +36,7 @@ public final class Cluster implements Ownership {
   /** Peers whose last ping was refused: known to be down, not cut off. */
   private final java.util.Set<String> refused = ConcurrentHashMap.newKeySet();
   private final List<BiConsumer<Rendezvous, Rendezvous>> ringListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<List<String>>> leftListeners = new CopyOnWriteArrayList<>();
   private final ClockSkew clocks;
   private volatile View view;
   private volatile State selfState = State.STARTING;
@@ -88,6 +90,14 @@ public final class Cluster implements Ownership {
 
   public void faults(FaultPlan plan) {
     this.faults = plan;
+  }
+
+  /**
+   * Called with the addresses that left the member list (the lookup no longer names them), after
+   * the new list is in force, on the thread that set it. Not called for members that are merely down.
+   */
+  public void onMembersLeft(Consumer<List<String>> listener) {
+    leftListeners.add(listener);
   }
 
   /** Called with (old ring, new ring) after every ring change, on the thread that changed it. */
@@ -173,6 +183,13 @@ public final class Cluster implements Ownership {
           + (removed.isEmpty() ? "" : ", left " + removed));
     }
     publish(next);
+    if (!removed.isEmpty()) {
+      removed.forEach(clocks::forget); // a former member's clock no longer votes on this node's
+      List<String> left = List.copyOf(removed);
+      for (Consumer<List<String>> l : leftListeners) {
+        l.accept(left);
+      }
+    }
   }
 
   /** Records a ping result for a peer and the state it reported. */

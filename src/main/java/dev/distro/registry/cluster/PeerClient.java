@@ -11,7 +11,7 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 
 /**
  * Requests from this node to a peer: pooled keep-alive connections (bounded pool and wait queue),
@@ -78,7 +78,9 @@ public final class PeerClient {
       long timeoutMs, boolean peerPort, String contentType, String authorization) {
     FaultPlan faults = cluster.faults();
     if (faults.drops(cluster.self(), member)) {
-      return Future.failedFuture(new ConnectException("fault plan: link " + cluster.self() + " -> " + member + " cut"));
+      // unreachable, not refused: a cut link looks like a partition, never like a member that is gone
+      return Future.failedFuture(new NoRouteToHostException("fault plan: link " + cluster.self() + " -> " + member
+          + " cut"));
     }
     long delay = faults.delayMs(cluster.self(), member);
     if (delay > 0) {
@@ -113,17 +115,9 @@ public final class PeerClient {
     client.close();
   }
 
-  /** True when a failure means nothing listens there (the member is down, not slow). */
+  /** True when a failure means nothing listens there (the member is down, not slow); see {@link PeerFailure}. */
   public static boolean refused(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof ConnectException && String.valueOf(c.getMessage()).contains("refused")) {
-        return true;
-      }
-      if (c == c.getCause()) {
-        break;
-      }
-    }
-    return false;
+    return PeerFailure.of(t) == PeerFailure.REFUSED;
   }
 
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.cluster.PeerFailure;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
@@ -234,8 +235,8 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   }
 
   static Outcome classify(Throwable t) {
-    String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
-    return m.contains("timeout") || m.contains("timed out") ? Outcome.CONGESTION : Outcome.TRANSIENT;
+    return PeerFailure.of(t) == PeerFailure.TIMEOUT
+        ? Outcome.CONGESTION : Outcome.TRANSIENT;
   }
 
   /** Flushes until nothing is pending or {@code maxMs} passed (graceful shutdown). */

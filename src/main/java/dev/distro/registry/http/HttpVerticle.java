@@ -11,6 +11,11 @@ import dev.distro.registry.support.Tls;
 import dev.distro.registry.watch.WatchHub;
 import dev.distro.registry.watch.WatchLoop;
 import dev.distro.registry.store.ChangeEvent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.ErrorDataDecoderException;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.TooLongFormFieldException;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.TooManyFormFieldsException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -22,6 +27,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -44,6 +50,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger(HttpVerticle.class.getName());
   public static final String WATCH_PATH = "/nacos/v1/ns/watch";
+  static final int MAX_FORM_FIELDS = 256;
   private static final CharSequence PROMETHEUS_TEXT =
       HttpHeaders.createOptimized("text/plain; version=0.0.4; charset=utf-8");
 
@@ -63,12 +70,13 @@ public final class HttpVerticle extends VerticleBase {
   private HttpServer peerServer;
   private PeerClient peers;
   private WatchLoop watchLoop;
+  private final Passes passes = new Passes();
 
   public HttpVerticle(NodeContext node) {
     this.node = node;
     this.params = new Params(node.config);
-    NamingApi naming = new NamingApi(node, this::replicateNow);
-    OperatorApi ops = new OperatorApi(node);
+    NamingApi naming = new NamingApi(node, this::replicateNow, passes);
+    OperatorApi ops = new OperatorApi(node, passes);
     for (String v : new String[] {"v1", "v2"}) {
       boolean v2 = v.equals("v2");
       String ns = "/nacos/" + v + "/ns";
@@ -112,7 +120,7 @@ public final class HttpVerticle extends VerticleBase {
         .setMaxHeaderSize(cfg.maxHeaderBytes)
         .setMaxInitialLineLength(Math.max(4096, cfg.maxHeaderBytes))
         .setMaxFormAttributeSize(cfg.maxBodyBytes)
-        .setMaxFormFields(256)
+        .setMaxFormFields(MAX_FORM_FIELDS)
         .setMaxFormBufferedBytes(cfg.maxBodyBytes)
         .setIdleTimeout(300)
         .setDecompressionSupported(false);
@@ -124,6 +132,7 @@ public final class HttpVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(WatchHub.Limits.DEFAULT.maxFrameBytes())
         .setMaxWebSocketMessageSize(WatchHub.Limits.DEFAULT.maxFrameBytes()));
     watchLoop = node.watch.loop(context);
+    passes.open(vertx);
     node.liveness.watch("http", context);
     server.webSocketHandshakeHandler(hs -> {
       if (!WATCH_PATH.equals(hs.path())) {
@@ -151,8 +160,9 @@ public final class HttpVerticle extends VerticleBase {
     server.invalidRequestHandler(req -> {
       HttpServerResponse resp = req.response();
       if (!resp.ended()) {
-        int status = req.decoderResult().cause() instanceof io.netty.handler.codec.TooLongFrameException
-            ? (req.decoderResult().cause().getMessage().contains("header") ? 431 : 414) : 400;
+        Throwable cause = req.decoderResult().cause();
+        int status = cause instanceof TooLongHttpHeaderException ? 431 : cause instanceof TooLongHttpLineException ? 414
+            : 400;
         resp.setStatusCode(status).putHeader(HttpHeaders.CONNECTION, "close")
             .putHeader(HttpHeaders.CONTENT_TYPE, Call.TEXT).end("invalid request: " + status);
       }
@@ -215,7 +225,14 @@ public final class HttpVerticle extends VerticleBase {
         return;
       }
       case "/metrics" -> {
-        req.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(node.meters.scrape());
+        // the scrape renders every meter: off the event loop, like the other whole-registry passes
+        passes.run(node.meters::scrape).onComplete(ar -> {
+          if (ar.succeeded()) {
+            req.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
+          } else {
+            req.response().setStatusCode(500).end();
+          }
+        });
         return;
       }
       default -> { }
@@ -239,7 +256,7 @@ public final class HttpVerticle extends VerticleBase {
         if (ar.succeeded()) {
           dispatch(req, route, req.formAttributes());
         } else {
-          reject(req, route.v2, formFailure(ar.cause()), true);
+          reject(req, route.v2, formFailure(ar.cause(), node.config.maxBodyBytes), true);
         }
       });
     } else {
@@ -276,19 +293,30 @@ public final class HttpVerticle extends VerticleBase {
     return null;
   }
 
-  /** Netty's form decoder reports a field or body over our limits as "exceed"/"too long". */
-  private ApiException formFailure(Throwable cause) {
-    String m = String.valueOf(cause.getMessage());
-    if (m.contains("exceed") || m.toLowerCase(java.util.Locale.ROOT).contains("too long")
-        || cause.getClass().getSimpleName().startsWith("TooLong")) {
-      return tooLarge();
+  /**
+   * Classifies a failed form body by the exception's type, never its message (Netty's messages quote
+   * the client's bytes). Netty's decoder wraps the size check of an in-memory attribute, its only
+   * source of an {@link IOException} here, in an {@link ErrorDataDecoderException}: that and a field
+   * over the field limit are a 413; too many fields, bad percent-encoding and bad chunking are a 400.
+   */
+  static ApiException formFailure(Throwable cause, long maxBodyBytes) {
+    if (cause instanceof TooLongFormFieldException
+        || cause instanceof ErrorDataDecoderException && cause.getCause() instanceof IOException) {
+      return tooLarge(maxBodyBytes);
     }
-    return new ApiException(400, ApiException.PARAMETER_VALIDATE_ERROR, "malformed form body: " + m);
+    String detail = cause instanceof TooManyFormFieldsException
+        ? "too many fields (the limit is " + MAX_FORM_FIELDS + ")"
+        : cause instanceof ErrorDataDecoderException ? "invalid encoding" : "unreadable";
+    return new ApiException(400, ApiException.PARAMETER_VALIDATE_ERROR, "malformed form body: " + detail + ".");
   }
 
   private ApiException tooLarge() {
+    return tooLarge(node.config.maxBodyBytes);
+  }
+
+  private static ApiException tooLarge(long maxBodyBytes) {
     return new ApiException(413, ApiException.PARAMETER_VALIDATE_ERROR,
-        "request body too large: the limit is " + node.config.maxBodyBytes + " bytes.");
+        "request body too large: the limit is " + maxBodyBytes + " bytes.");
   }
 
   private boolean tooLong(String contentLength) {

@@ -12,6 +12,7 @@ import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ServiceEntry;
+import dev.distro.registry.support.IpLiteral;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -30,17 +31,15 @@ final class NamingApi {
   static final int CODE_NOT_FOUND = 20404;
 
   private final NodeContext node;
+  private final Passes passes;
   private final RegistryStore store;
   private final Params params;
   private final Function<ChangeEvent, Future<Void>> replicateNow;
 
-  NamingApi(NodeContext node) {
-    this(node, e -> Future.succeededFuture());
-  }
-
   /** {@code replicateNow}: sends a change to the peers now; a deregistration is acknowledged after it. */
-  NamingApi(NodeContext node, Function<ChangeEvent, Future<Void>> replicateNow) {
+  NamingApi(NodeContext node, Function<ChangeEvent, Future<Void>> replicateNow, Passes passes) {
     this.replicateNow = replicateNow;
+    this.passes = passes;
     this.node = node;
     this.store = node.store;
     this.params = new Params(node.config);
@@ -173,6 +172,10 @@ final class NamingApi {
     int udpPort = Params.intParam("udpPort", c.param("udpPort"), 0, 0, 65535);
     if (udpPort > 0) {
       String clientIp = c.optional("clientIP");
+      if (clientIp != null && !IpLiteral.isValid(clientIp)) {
+        throw ApiException.illegal("clientIP",
+            "it should be an IPv4 or IPv6 address (push goes to address literals only).");
+      }
       node.push().subscribe(key, clientIp != null ? clientIp : c.req.remoteAddress().hostAddress(), udpPort,
           clustersRaw == null ? "" : clustersRaw);
     }
@@ -265,21 +268,24 @@ final class NamingApi {
     String group = params.group(c);
     int pageNo = Params.intParam("pageNo", c.param("pageNo"), 1, 1, Integer.MAX_VALUE);
     int pageSize = Params.intParam("pageSize", c.param("pageSize"), c.v2 ? 20 : 10, 1, c.v2 ? 500 : 1000);
-    List<String> names = new ArrayList<>();
-    for (ServiceEntry e : store.services()) {
-      ServiceKey k = e.key();
-      if (k.namespace().equals(ns) && k.group().equals(group)) {
-        names.add(k.name());
+    boolean v2 = c.v2;
+    passes.answer(c, () -> {
+      List<String> names = new ArrayList<>();
+      for (ServiceEntry e : store.services()) {
+        ServiceKey k = e.key();
+        if (k.namespace().equals(ns) && k.group().equals(group)) {
+          names.add(k.name());
+        }
       }
-    }
-    names.sort(null);
-    JsonWriter w = new JsonWriter().beginObject().field("count", names.size()).name(c.v2 ? "services" : "doms")
-        .beginArray();
-    long from = (long) (pageNo - 1) * pageSize;
-    for (long i = from; i < Math.min(names.size(), from + pageSize); i++) {
-      w.value(names.get((int) i));
-    }
-    c.json(w.endArray().endObject().toString());
+      names.sort(null);
+      JsonWriter w = new JsonWriter().beginObject().field("count", names.size()).name(v2 ? "services" : "doms")
+          .beginArray();
+      long from = (long) (pageNo - 1) * pageSize;
+      for (long i = from; i < Math.min(names.size(), from + pageSize); i++) {
+        w.value(names.get((int) i));
+      }
+      return w.endArray().endObject().toString();
+    }, c::json);
   }
 
   /**
@@ -294,52 +300,54 @@ final class NamingApi {
     String groupLike = c.optional("groupNameParam");
     boolean hasIpCount = Params.bool("hasIpCount", c.param("hasIpCount"), false);
     boolean withInstances = Params.bool("withInstances", c.param("withInstances"), true);
-    List<ServiceEntry> matched = new ArrayList<>();
-    for (ServiceEntry e : store.services()) {
-      ServiceKey k = e.key();
-      if (k.namespace().equals(ns) && (nameLike == null || k.name().contains(nameLike))
-          && (groupLike == null || k.group().contains(groupLike)) && (!hasIpCount || e.size() > 0)) {
-        matched.add(e);
+    passes.answer(c, () -> {
+      List<ServiceEntry> matched = new ArrayList<>();
+      for (ServiceEntry e : store.services()) {
+        ServiceKey k = e.key();
+        if (k.namespace().equals(ns) && (nameLike == null || k.name().contains(nameLike))
+            && (groupLike == null || k.group().contains(groupLike)) && (!hasIpCount || e.size() > 0)) {
+          matched.add(e);
+        }
       }
-    }
-    matched.sort((a, b) -> a.key().compareTo(b.key()));
-    long from = (long) (pageNo - 1) * pageSize;
-    List<ServiceEntry> page = from >= matched.size() ? List.of()
-        : matched.subList((int) from, (int) Math.min(matched.size(), from + pageSize));
-    JsonWriter w = new JsonWriter();
-    if (withInstances) {
-      w.beginArray();
-      for (ServiceEntry e : page) {
-        w.beginObject().field("serviceName", e.key().name()).field("groupName", e.key().group())
-            .field("metadata", e.meta().metadata()).field("protectThreshold", (double) e.meta().protectThreshold())
-            .name("hosts").beginArray();
-        for (Registration r : e.registrations()) {
-          ServiceView.writeHost(w, r.instance(), r.instance().healthy());
+      matched.sort((a, b) -> a.key().compareTo(b.key()));
+      long from = (long) (pageNo - 1) * pageSize;
+      List<ServiceEntry> page = from >= matched.size() ? List.of()
+          : matched.subList((int) from, (int) Math.min(matched.size(), from + pageSize));
+      JsonWriter w = new JsonWriter();
+      if (withInstances) {
+        w.beginArray();
+        for (ServiceEntry e : page) {
+          w.beginObject().field("serviceName", e.key().name()).field("groupName", e.key().group())
+              .field("metadata", e.meta().metadata()).field("protectThreshold", (double) e.meta().protectThreshold())
+              .name("hosts").beginArray();
+          for (Registration r : e.registrations()) {
+            ServiceView.writeHost(w, r.instance(), r.instance().healthy());
+          }
+          w.endArray().endObject();
+        }
+        w.endArray();
+      } else {
+        w.beginObject().field("count", matched.size()).name("serviceList").beginArray();
+        for (ServiceEntry e : page) {
+          int healthy = 0;
+          Set<String> clusters = new java.util.HashSet<>();
+          for (Registration r : e.registrations()) {
+            if (r.instance().healthy()) {
+              healthy++;
+            }
+            clusters.add(r.instance().cluster());
+          }
+          w.beginObject().field("name", e.key().name()).field("groupName", e.key().group())
+              .field("clusterCount", clusters.size()).field("ipCount", e.size())
+              .field("healthyInstanceCount", healthy).field("triggerFlag", String.valueOf(
+                  e.meta().protectThreshold() > 0 && e.size() > 0
+                      && (float) healthy / e.size() <= e.meta().protectThreshold()))
+              .endObject();
         }
         w.endArray().endObject();
       }
-      w.endArray();
-    } else {
-      w.beginObject().field("count", matched.size()).name("serviceList").beginArray();
-      for (ServiceEntry e : page) {
-        int healthy = 0;
-        Set<String> clusters = new java.util.HashSet<>();
-        for (Registration r : e.registrations()) {
-          if (r.instance().healthy()) {
-            healthy++;
-          }
-          clusters.add(r.instance().cluster());
-        }
-        w.beginObject().field("name", e.key().name()).field("groupName", e.key().group())
-            .field("clusterCount", clusters.size()).field("ipCount", e.size())
-            .field("healthyInstanceCount", healthy).field("triggerFlag", String.valueOf(
-                e.meta().protectThreshold() > 0 && e.size() > 0
-                    && (float) healthy / e.size() <= e.meta().protectThreshold()))
-            .endObject();
-      }
-      w.endArray().endObject();
-    }
-    c.json(w.toString());
+      return w.toString();
+    }, c::json);
   }
 
   // ---- helpers ----

@@ -12,14 +12,27 @@ import java.util.Map;
 final class OperatorApi {
 
   private final NodeContext node;
+  private final Passes passes;
 
-  OperatorApi(NodeContext node) {
+  OperatorApi(NodeContext node, Passes passes) {
     this.node = node;
+    this.passes = passes;
   }
 
-  /** {@code {"status":"UP"}}, or every figure with {@code onlyStatus=false}. */
+  /**
+   * {@code {"status":"UP"}}, or every figure with {@code onlyStatus=false}; the responsible count
+   * walks the whole registry, so it is counted in a {@link Passes pass}, off the event loop.
+   */
   void metrics(Call c) {
     boolean onlyStatus = Params.bool("onlyStatus", c.param("onlyStatus"), true);
+    if (onlyStatus) {
+      c.json(figures(true, 0));
+    } else {
+      passes.answer(c, this::responsibleCount, n -> c.json(figures(false, n)));
+    }
+  }
+
+  private String figures(boolean onlyStatus, long responsible) {
     JsonWriter w = new JsonWriter().beginObject().field("status", node.status());
     if (!onlyStatus) {
       NodeMetrics m = node.metrics;
@@ -29,7 +42,7 @@ final class OperatorApi {
       w.field("serviceCount", node.store.serviceCount())
           .field("instanceCount", instances)
           .field("subscribeCount", 0)
-          .field("responsibleInstanceCount", responsibleCount())
+          .field("responsibleInstanceCount", responsible)
           .field("clientCount", instances)
           .field("revision", node.store.revision())
           .field("registrations", m.registrations.sum())
@@ -58,13 +71,15 @@ final class OperatorApi {
           .field("udpPushSent", m.udpPushSent.sum())
           .field("udpPushAcked", m.udpPushAcked.sum())
           .field("udpPushFailed", m.udpPushFailed.sum())
+          .field("udpPushTargetsDropped", m.udpPushTargetsDropped.sum())
           .field("cpu", Math.max(0, os.getSystemLoadAverage()) / Math.max(1, os.getAvailableProcessors()))
           .field("load", os.getSystemLoadAverage())
           .field("mem", (double) (rt.totalMemory() - rt.freeMemory()) / rt.maxMemory());
     }
-    c.json(w.endObject().toString());
+    return w.endObject().toString();
   }
 
+  /** Instances this node is responsible for: a walk over the whole registry (run it in a pass). */
   private long responsibleCount() {
     if (node.config.standalone()) {
       return node.store.instanceCount();

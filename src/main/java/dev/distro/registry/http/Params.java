@@ -6,8 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import dev.distro.registry.support.IpLiteral;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -28,9 +27,6 @@ final class Params {
   private static final Pattern NAMESPACE = Pattern.compile("[\\w-]+");
   private static final Pattern GROUP = Pattern.compile("[a-zA-Z0-9_:.-]+");
   private static final Pattern CLUSTER = Pattern.compile("[0-9a-zA-Z_-]+");
-  private static final Pattern IPV4 = Pattern.compile(
-      "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-  private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]{2,45}(%[0-9A-Za-z_.-]{1,32})?");
   private static final Pattern HOSTNAME = Pattern.compile(
       "(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
   static final int MAX_NAMESPACE = 64;
@@ -172,25 +168,11 @@ final class Params {
       throw ApiException.missing("ip");
     }
     boolean dotted = ip.chars().allMatch(ch -> ch == '.' || ch >= '0' && ch <= '9');
-    if (ip.length() > 253 || !(IPV4.matcher(ip).matches() || ip.indexOf(':') >= 0 && ipv6(ip)
+    if (ip.length() > 253 || !(IpLiteral.isV4(ip) || ip.indexOf(':') >= 0 && IpLiteral.isV6WithZone(ip)
         || !dotted && ip.indexOf(':') < 0 && HOSTNAME.matcher(ip).matches() && !numericLastLabel(ip))) {
       throw ApiException.illegal("ip", "it should be an IPv4 or IPv6 address or a host name.");
     }
     return ip;
-  }
-
-  /** An IPv6 literal (with an optional zone): parsed as a literal, never looked up. */
-  private static boolean ipv6(String ip) {
-    if (!IPV6.matcher(ip).matches()) {
-      return false;
-    }
-    int zone = ip.indexOf('%');
-    try {
-      InetAddress.getByName(zone < 0 ? ip : ip.substring(0, zone)); // a literal: ':' rules out a lookup
-      return true;
-    } catch (UnknownHostException e) {
-      return false;
-    }
   }
 
   /**

@@ -47,6 +47,8 @@ final class PeerApi {
   private static final Logger LOG = Logger.getLogger(PeerApi.class.getName());
   static final int MAX_PEER_BODY = 64 * 1024 * 1024;
   private static final int SNAPSHOT_CHUNK = 512;
+  /** Sync batches up to this many entries are applied on the event loop; larger ones on a worker. */
+  static final int SYNC_INLINE_MAX = 256;
   /** 1,000 addresses of 300 characters, with room for escapes. */
   static final int MAX_FAULTS_BODY = 2 * 1024 * 1024;
 
@@ -149,9 +151,19 @@ final class PeerApi {
       reply(req, 400, "{\"error\":\"entries missing\"}");
       return;
     }
-    SyncCodec.Outcome out = new SyncCodec.Outcome();
     String from = body.path("from").asText("");
     SyncCodec.Ownerships owners = ownerships(from);
+    if (entries.size() <= SYNC_INLINE_MAX) {
+      reply(req, 200, applySync(entries, owners, from));
+      return;
+    }
+    // a large batch is applied on a worker (ordered: batches keep their order), not on the event loop
+    vertx.executeBlocking(() -> applySync(entries, owners, from), true).onComplete(ar -> reply(req,
+        ar.succeeded() ? 200 : 500, ar.succeeded() ? ar.result() : "{\"error\":\"sync failed\"}"));
+  }
+
+  private String applySync(JsonNode entries, SyncCodec.Ownerships owners, String from) {
+    SyncCodec.Outcome out = new SyncCodec.Outcome();
     long now = store.clock().millis();
     for (JsonNode e : entries) {
       SyncCodec.apply(store, e, Reason.SYNC, out, owners);
@@ -159,7 +171,7 @@ final class PeerApi {
     }
     node.metrics.syncEntriesReceived.add(entries.size());
     SyncReport.refused(node.metrics, cluster.self(), from, "sync", out);
-    reply(req, 200, SyncReport.answer(out));
+    return SyncReport.answer(out);
   }
 
   /** Compares the owner's bucket digests with this node's copies of its entries; answers the buckets that differ. */

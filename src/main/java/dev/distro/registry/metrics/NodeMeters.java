@@ -2,6 +2,7 @@ package dev.distro.registry.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -24,6 +25,9 @@ import java.util.function.ToDoubleFunction;
  * route table, never from a request's path.
  */
 public final class NodeMeters implements AutoCloseable {
+
+  /** The tag of every per-peer meter; {@link #forgetPeer} removes meters by it. */
+  public static final String PEER_TAG = "peer";
 
   public final PrometheusMeterRegistry registry;
   private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
@@ -83,6 +87,19 @@ public final class NodeMeters implements AutoCloseable {
 
   public <T> void gauge(String name, String tagKey, String tagValue, String help, T obj, ToDoubleFunction<T> f) {
     Gauge.builder(name, obj, f).tag(tagKey, tagValue).description(help).register(registry);
+  }
+
+  /**
+   * Removes every meter tagged {@code peer=<address>}: called when that address leaves the member
+   * list, so that a cluster whose membership churns does not keep a series per former member. A
+   * verticle that meets the peer again registers its meters anew.
+   */
+  public void forgetPeer(String address) {
+    for (Meter m : registry.getMeters()) {
+      if (address.equals(m.getId().getTag(PEER_TAG))) {
+        registry.remove(m);
+      }
+    }
   }
 
   public String scrape() {

@@ -109,8 +109,11 @@ public final class NodeContext {
     meters.counter("distro_udp_push_sent", "UDP pushes sent (retries included)", m.udpPushSent);
     meters.counter("distro_udp_push_acked", "UDP pushes acknowledged", m.udpPushAcked);
     meters.counter("distro_udp_push_failed", "UDP pushes never acknowledged", m.udpPushFailed);
+    meters.counter("distro_udp_push_targets_dropped", "UDP push targets dropped after consecutive unacknowledged"
+        + " pushes", m.udpPushTargetsDropped);
     meters.counter("distro_client_errors", "requests refused with a 4xx", m.clientErrors);
     meters.counter("distro_server_errors", "requests failed with a 5xx", m.serverErrors);
+    cluster.onMembersLeft(left -> left.forEach(meters::forgetPeer));
     meters.gauge("distro_instances", "instances held", store, RegistryStore::instanceCount);
     meters.gauge("distro_services", "services held", store, RegistryStore::serviceCount);
     meters.gauge("distro_revision", "the node's change revision", store, RegistryStore::revision);

@@ -7,6 +7,7 @@ import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
 import dev.distro.registry.store.NodeMetrics;
 import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.support.IpLiteral;
 import dev.distro.registry.support.Json;
 import dev.distro.registry.support.JsonWriter;
 import dev.distro.registry.view.ServiceView;
@@ -15,11 +16,14 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.net.SocketAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,13 +34,22 @@ import java.util.zip.GZIPOutputStream;
 /**
  * UDP push to Nacos 1.x clients, as Nacos does it. A {@code /instance/list} call with
  * {@code udpPort > 0} makes {@code clientIP:udpPort} a push target of that service (for the clusters
- * it asked). Changes to a service with targets are merged over a short window; then every target
- * gets one datagram {@code {"type":"dom","data":"<ServiceInfo JSON>","lastRefTime":N}}, gzipped at
- * 1 KiB and above, and is expected to answer {@code push-ack} with the same {@code lastRefTime}. A
- * push not acknowledged is sent once more, then counted as failed. A target that has not refreshed
- * itself with a list call for {@link #TARGET_TTL_MS} is dropped. Targets are bounded per service and
- * in all, and only IP literals are accepted (no DNS, and no amplification beyond one datagram per
- * change per target).
+ * it asked). Changes to a service with targets are merged over a short window; then the service's
+ * state is encoded once per cluster filter its targets asked for (usually once), as one datagram
+ * {@code {"type":"dom","data":"<ServiceInfo JSON>","lastRefTime":N}}, gzipped at 1 KiB and above,
+ * and that same datagram goes to every target of that filter. Each target is expected to answer
+ * {@code push-ack} with the same {@code lastRefTime} from its push port (matched on address and
+ * port, or on the port alone when the client's address differs from the one it reported). A push
+ * not acknowledged is sent once more, then counted as failed; a target whose last
+ * {@link #MAX_UNACKED} pushes all failed is dropped, so the node does not keep sending datagrams to
+ * an address that never asked for them. A target that has not refreshed itself with a list call for
+ * {@link #TARGET_TTL_MS} is dropped too. Targets are bounded per service and in all, and only IP
+ * literals are accepted (no DNS, and no amplification beyond one datagram per change per target).
+ *
+ * <p>Threads: {@link #subscribe} runs on any event loop; it and expiry change a service's target map
+ * only inside {@code targets.compute*} for that service, so a map is never changed after it has
+ * been removed and the target count stays exact. Rounds, acks and unacked counts belong to this
+ * verticle's event loop.
  */
 public final class UdpPushVerticle extends VerticleBase implements ChangeListener, PushTargets {
 
@@ -54,21 +67,50 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
   static final long ACK_TIMEOUT_MS = 500;
   static final int MAX_TARGETS_PER_SERVICE = 1_000;
   static final int MAX_TARGETS = 100_000;
+  /** Consecutive pushes a target may leave unacknowledged (each after its retry) before it is dropped. */
+  static final int MAX_UNACKED = 3;
   static final int GZIP_AT = 1024;
 
   private record Target(String ip, int port, String clusters) { }
 
-  private record Pending(Target target, ServiceKey service, Buffer packet, long sentAt, boolean retried) { }
+  /** A target's state: refreshed by list calls (any event loop); unacked only on this verticle's loop. */
+  private static final class Subscription {
+    volatile long refreshedAt;
+    int unacked;
+
+    Subscription(long refreshedAt) {
+      this.refreshedAt = refreshedAt;
+    }
+  }
+
+  /** One encoded push of a service to the targets of one cluster filter, until each acked or failed. */
+  private static final class Round {
+    final ServiceKey service;
+    final String clusters;
+    final Buffer packet;
+    final Set<Target> waiting;
+    long sentAt;
+    boolean retried;
+
+    Round(ServiceKey service, String clusters, Buffer packet, Set<Target> waiting, long sentAt) {
+      this.service = service;
+      this.clusters = clusters;
+      this.packet = packet;
+      this.waiting = waiting;
+      this.sentAt = sentAt;
+    }
+  }
 
   private final RegistryStore store;
   private final Switches switches;
   private final NodeMetrics metrics;
   private final String bind;
-  private final Map<ServiceKey, Map<Target, Long>> targets = new ConcurrentHashMap<>();
+  private final Map<ServiceKey, Map<Target, Subscription>> targets = new ConcurrentHashMap<>();
   private final AtomicLong targetCount = new AtomicLong();
   private final Set<ServiceKey> dirty = ConcurrentHashMap.newKeySet();
-  private final Map<Long, Pending> pending = new HashMap<>();
+  private final Map<Long, Round> rounds = new HashMap<>();
   private final AtomicLong clock = new AtomicLong(System.nanoTime());
+  private volatile long encodings;
   private DatagramSocket socket;
   private long timer = -1;
   private long sweeper = -1;
@@ -86,7 +128,7 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
       liveness.watch(getClass().getSimpleName(), context);
     }
     socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false));
-    socket.handler(packet -> onAck(packet.data()));
+    socket.handler(packet -> onAck(packet.sender(), packet.data()));
     store.addListener(this);
     return socket.listen(0, bind).map(s -> {
       timer = vertx.setPeriodic(MERGE_WINDOW_MS, id -> flush());
@@ -106,21 +148,32 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
   /** Called from any event loop by the list handler. */
   @Override
   public void subscribe(ServiceKey service, String clientIp, int udpPort, String clusters) {
-    if (!isIpLiteral(clientIp) || udpPort < 1 || udpPort > 65535 || clusters.length() > 1024) {
+    if (!IpLiteral.isValid(clientIp) || udpPort < 1 || udpPort > 65535 || clusters.length() > 1024) {
       return;
     }
-    Map<Target, Long> m = targets.computeIfAbsent(service, k -> new ConcurrentHashMap<>());
     Target t = new Target(clientIp, udpPort, clusters);
     long now = System.currentTimeMillis();
-    if (m.containsKey(t)) {
-      m.put(t, now);
-      return;
-    }
-    if (m.size() >= MAX_TARGETS_PER_SERVICE || targetCount.get() >= MAX_TARGETS) {
-      return;
-    }
-    if (m.putIfAbsent(t, now) == null) {
-      targetCount.incrementAndGet();
+    targets.compute(service, (k, m) -> {
+      Map<Target, Subscription> map = m != null ? m : new ConcurrentHashMap<>();
+      Subscription s = map.get(t);
+      if (s != null) {
+        s.refreshedAt = now;
+      } else if (map.size() < MAX_TARGETS_PER_SERVICE && reserveTarget()) {
+        map.put(t, new Subscription(now));
+      }
+      return map.isEmpty() ? null : map;
+    });
+  }
+
+  private boolean reserveTarget() {
+    for (;;) {
+      long c = targetCount.get();
+      if (c >= MAX_TARGETS) {
+        return false;
+      }
+      if (targetCount.compareAndSet(c, c + 1)) {
+        return true;
+      }
     }
   }
 
@@ -136,52 +189,65 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
     return targetCount.get();
   }
 
+  /** Push datagrams encoded so far: one per change of a service per cluster filter (for tests). */
+  long encodings() {
+    return encodings;
+  }
+
   private void flush() {
     long now = System.currentTimeMillis();
     if (!dirty.isEmpty() && switches.pushEnabled()) {
       for (Iterator<ServiceKey> it = dirty.iterator(); it.hasNext(); ) {
         ServiceKey k = it.next();
         it.remove();
-        Map<Target, Long> m = targets.get(k);
+        Map<Target, Subscription> m = targets.get(k);
         if (m == null) {
           continue;
         }
+        Map<String, Set<Target>> byClusters = new HashMap<>();
         for (Target t : m.keySet()) {
-          push(k, t, now);
+          byClusters.computeIfAbsent(t.clusters, c -> new HashSet<>()).add(t);
         }
+        byClusters.forEach((clusters, group) -> push(k, clusters, group, now));
       }
     } else if (!switches.pushEnabled()) {
       dirty.clear();
     }
-    for (Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Long, Pending> e = it.next();
-      Pending p = e.getValue();
-      if (now - p.sentAt < ACK_TIMEOUT_MS) {
+    for (Iterator<Round> it = rounds.values().iterator(); it.hasNext(); ) {
+      Round r = it.next();
+      if (now - r.sentAt < ACK_TIMEOUT_MS) {
         continue;
       }
-      if (!p.retried) {
-        e.setValue(new Pending(p.target, p.service, p.packet, now, true));
-        send(p.target, p.packet);
+      if (!r.retried) {
+        r.retried = true;
+        r.sentAt = now;
+        r.waiting.removeIf(t -> subscription(r.service, t) == null); // dropped or expired meanwhile
+        for (Target t : r.waiting) {
+          send(t, r.packet);
+        }
       } else {
         it.remove();
-        metrics.udpPushFailed.increment();
+        for (Target t : r.waiting) {
+          metrics.udpPushFailed.increment();
+          unacked(r.service, t);
+        }
       }
     }
   }
 
-  private void push(ServiceKey k, Target t, long now) {
-    java.util.Set<String> clusters = null;
-    if (!t.clusters.isEmpty()) {
-      clusters = new java.util.HashSet<>(java.util.List.of(t.clusters.split(",")));
-    }
-    String info = ServiceView.serviceInfo(k, t.clusters, ServiceView.hosts(store.service(k), clusters, false),
+  private void push(ServiceKey k, String clusterList, Set<Target> group, long now) {
+    Set<String> clusters = clusterList.isEmpty() ? null : new HashSet<>(List.of(clusterList.split(",")));
+    String info = ServiceView.serviceInfo(k, clusterList, ServiceView.hosts(store.service(k), clusters, false),
         switches.defaultCacheMillis(), now);
     long ref = clock.incrementAndGet();
     String json = new JsonWriter().beginObject().field("type", "dom").field("data", info)
         .field("lastRefTime", ref).endObject().toString();
     Buffer packet = encode(json);
-    pending.put(ref, new Pending(t, k, packet, now, false));
-    send(t, packet);
+    encodings++;
+    rounds.put(ref, new Round(k, clusterList, packet, group, now));
+    for (Target t : group) {
+      send(t, packet);
+    }
   }
 
   private void send(Target t, Buffer packet) {
@@ -189,32 +255,75 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
     socket.send(packet, t.port, t.ip).onFailure(err -> LOG.fine("push to " + t.ip + ":" + t.port + " failed: " + err));
   }
 
-  private void onAck(Buffer data) {
+  private void onAck(SocketAddress sender, Buffer data) {
+    long ref;
     try {
       JsonNode n = Json.parse(data.getBytes());
-      if (n != null && "push-ack".equals(n.path("type").asText()) && n.has("lastRefTime")) {
-        if (pending.remove(n.get("lastRefTime").asLong()) != null) {
-          metrics.udpPushAcked.increment();
-        }
+      if (n == null || !"push-ack".equals(n.path("type").asText()) || !n.has("lastRefTime")) {
+        return;
       }
+      ref = n.get("lastRefTime").asLong();
     } catch (IOException | RuntimeException e) {
-      // not an ack we understand: ignored
+      return; // not an ack we understand: ignored
+    }
+    Round r = rounds.get(ref);
+    if (r == null || sender == null) {
+      return;
+    }
+    Target t = new Target(sender.hostAddress(), sender.port(), r.clusters);
+    if (!r.waiting.remove(t)) {
+      t = r.waiting.stream().filter(w -> w.port == sender.port()).findFirst().orElse(null);
+      if (t == null) {
+        return;
+      }
+      r.waiting.remove(t);
+    }
+    metrics.udpPushAcked.increment();
+    Subscription s = subscription(r.service, t);
+    if (s != null) {
+      s.unacked = 0;
+    }
+    if (r.waiting.isEmpty()) {
+      rounds.remove(ref);
     }
   }
 
+  private Subscription subscription(ServiceKey service, Target t) {
+    Map<Target, Subscription> m = targets.get(service);
+    return m == null ? null : m.get(t);
+  }
+
+  /** A push to t failed after its retry: the target is dropped at {@link #MAX_UNACKED} in a row. */
+  private void unacked(ServiceKey service, Target t) {
+    Subscription s = subscription(service, t);
+    if (s == null || ++s.unacked < MAX_UNACKED) {
+      return;
+    }
+    targets.computeIfPresent(service, (k, map) -> {
+      if (map.remove(t) != null) {
+        targetCount.decrementAndGet();
+        metrics.udpPushTargetsDropped.increment();
+      }
+      return map.isEmpty() ? null : map;
+    });
+  }
+
   private void expireTargets() {
-    long cutoff = System.currentTimeMillis() - Math.max(TARGET_TTL_MS, 3 * switches.defaultPushCacheMillis());
-    for (Iterator<Map.Entry<ServiceKey, Map<Target, Long>>> it = targets.entrySet().iterator(); it.hasNext(); ) {
-      Map<Target, Long> m = it.next().getValue();
-      for (Iterator<Map.Entry<Target, Long>> t = m.entrySet().iterator(); t.hasNext(); ) {
-        if (t.next().getValue() < cutoff) {
-          t.remove();
-          targetCount.decrementAndGet();
+    expire(System.currentTimeMillis() - Math.max(TARGET_TTL_MS, 3 * switches.defaultPushCacheMillis()));
+  }
+
+  /** Drops the targets last refreshed before cutoff (epoch millis). Safe against concurrent subscribes. */
+  void expire(long cutoff) {
+    for (ServiceKey k : targets.keySet()) {
+      targets.computeIfPresent(k, (key, m) -> {
+        for (Iterator<Subscription> it = m.values().iterator(); it.hasNext(); ) {
+          if (it.next().refreshedAt < cutoff) {
+            it.remove();
+            targetCount.decrementAndGet();
+          }
         }
-      }
-      if (m.isEmpty()) {
-        it.remove();
-      }
+        return m.isEmpty() ? null : m;
+      });
     }
   }
 
@@ -230,24 +339,5 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
       return Buffer.buffer(raw);
     }
     return Buffer.buffer(out.toByteArray());
-  }
-
-  static boolean isIpLiteral(String s) {
-    if (s == null || s.isEmpty() || s.length() > 45) {
-      return false;
-    }
-    if (s.indexOf(':') >= 0) {
-      return s.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
-    }
-    String[] parts = s.split("\\.", -1);
-    if (parts.length != 4) {
-      return false;
-    }
-    for (String p : parts) {
-      if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > 255) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -51,6 +51,8 @@ public final class NodeMetrics implements ChangeListener {
   public final LongAdder udpPushSent = new LongAdder();
   public final LongAdder udpPushAcked = new LongAdder();
   public final LongAdder udpPushFailed = new LongAdder();
+  /** UDP push targets dropped because their last pushes all went unacknowledged. */
+  public final LongAdder udpPushTargetsDropped = new LongAdder();
 
   /** The counter of {@code tag} in a by-reason map. */
   public static LongAdder byTag(Map<String, LongAdder> counters, String tag) {

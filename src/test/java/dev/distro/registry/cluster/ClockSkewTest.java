@@ -69,4 +69,16 @@ class ClockSkewTest {
     assertNotNull(skew.verdict(15_000));
     assertNull(skew.verdict(0), "0 turns the check off");
   }
+
+  @Test
+  void membersThatLeaveTheList_noLongerVote() {
+    Cluster cluster = new Cluster("127.0.0.1:1", 30_000);
+    cluster.setMembers(java.util.List.of("127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"));
+    cluster.clocks().measured("127.0.0.1:2", 0, 7_200_000, 2);
+    cluster.clocks().measured("127.0.0.1:3", 5, 7_200_000, 2);
+    assertNotNull(cluster.clocks().verdict(30_000), "two peers two hours behind: this node is the odd one out");
+    cluster.setMembers(java.util.List.of("127.0.0.1:1", "127.0.0.1:4", "127.0.0.1:5"));
+    assertNull(cluster.clocks().offset("127.0.0.1:2"));
+    assertNull(cluster.clocks().verdict(30_000), "former members' clocks no longer count");
+  }
 }

@@ -96,6 +96,17 @@ class DistroSyncVerticleTest {
   }
 
   @Test
+  void failures_areClassifiedByType_notByTheirMessage() {
+    assertEquals(Outcome.CONGESTION, DistroSyncVerticle.classify(new java.util.concurrent.TimeoutException("late")));
+    assertEquals(Outcome.CONGESTION, DistroSyncVerticle.classify(
+        new RuntimeException("wrapped", new io.netty.channel.ConnectTimeoutException("slow connect"))));
+    // a message naming a timeout does not make a refused connection congestion
+    assertEquals(Outcome.TRANSIENT, DistroSyncVerticle.classify(
+        new java.net.ConnectException("Connection refused: timeout.example/10.0.0.9:9849")));
+    assertEquals(Outcome.TRANSIENT, DistroSyncVerticle.classify(new IllegalStateException("timed out?")));
+  }
+
+  @Test
   void retry_waitsItsBackoffOnTheMonotonicClock() throws Exception {
     start(Map.of());
     script.add(500);

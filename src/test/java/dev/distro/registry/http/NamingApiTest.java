@@ -415,4 +415,17 @@ class NamingApiTest {
     assertEquals("loading snapshot", notReady.bodyAsJsonObject().getString("reason"));
     assertNull(live.getString("reason"));
   }
+
+  @Test
+  void ipLiterals_v4AndV6_accepted_asInstanceIpAndPushClientIp() {
+    for (String ip : new String[] {"10.0.0.7", "2001:db8::7", "::ffff:10.0.0.7", "fe80::7%eth0", "1:2:3:4:5:6:7:8"}) {
+      assertEquals(200, api.post(V1 + "/instance", "serviceName", "lit", "ip", ip, "port", "80").statusCode(), ip);
+    }
+    assertEquals(5, api.list("lit").getJsonArray("hosts").size());
+    for (String clientIp : new String[] {"127.0.0.1", "::1"}) {
+      assertEquals(200, api.get(V1 + "/instance/list", "serviceName", "lit", "udpPort", "9", "clientIP", clientIp)
+          .statusCode(), clientIp);
+    }
+    assertEquals(2, ((dev.distro.registry.push.UdpPushVerticle) node.context().push()).targets());
+  }
 }

@@ -12,9 +12,13 @@ import dev.distro.registry.testing.Wait;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** /metrics parses as Prometheus text, and its key series exist and move when the node works. */
 class MetricsEndpointTest {
@@ -79,5 +83,40 @@ class MetricsEndpointTest {
       assertTrue(pa.value("distro_sync_entries_total", Map.of()) > 0);
       assertEquals(0, pa.value("distro_sync_queue_depth", Map.of("peer", b)), "drained");
     }
+  }
+
+  @Test
+  void memberLeavesTheList_itsPeerSeriesGo_andComeBackWithIt(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("cluster.conf");
+    try (TestCluster cluster = TestCluster.started(3, Map.of("cluster-conf", conf.toString(),
+        "lookup-interval-ms", "100"))) {
+      String a = cluster.address(0);
+      String b = cluster.address(1);
+      String c = cluster.address(2);
+      Poll.until(Duration.ofSeconds(10), "a has per-peer series for c", () -> {
+        PrometheusTextParser p = scrape(cluster.api(a));
+        return has(p, "distro_sync_queue_depth", c) && has(p, "distro_peer_clock_offset_seconds", c);
+      });
+
+      Files.writeString(conf, a + "\n" + b + "\n");
+      Poll.until(Duration.ofSeconds(10), "c left a's member list", () -> cluster.node(a).context().cluster.members()
+          .stream().noneMatch(m -> m.address().equals(c)));
+      PrometheusTextParser after = scrape(cluster.api(a));
+      List<String> left = after.samples.stream().filter(s -> c.equals(s.labels().get("peer")))
+          .map(s -> s.name()).toList();
+      assertEquals(List.of(), left, "no series for a former member");
+      assertTrue(has(after, "distro_sync_queue_depth", b) && has(after, "distro_peer_clock_offset_seconds", b),
+          "the remaining peer keeps its series");
+
+      Files.writeString(conf, a + "\n" + b + "\n" + c + "\n");
+      Poll.until(Duration.ofSeconds(10), "c's series are back when it rejoins", () -> {
+        PrometheusTextParser p = scrape(cluster.api(a));
+        return has(p, "distro_sync_queue_depth", c) && has(p, "distro_peer_clock_offset_seconds", c);
+      });
+    }
+  }
+
+  private static boolean has(PrometheusTextParser p, String name, String peer) {
+    return p.samples.stream().anyMatch(s -> s.name().equals(name) && peer.equals(s.labels().get("peer")));
   }
 }

@@ -27,7 +27,11 @@ public final class TestCluster implements AutoCloseable {
   private final Map<String, Clock> clocks = new HashMap<>();
   private final Map<String, String> settings;
 
-  /** Reserves {@code size} member addresses; no node runs until {@link #start}. */
+  /**
+   * Reserves {@code size} member addresses; no node runs until {@link #start}. With a
+   * {@code cluster-conf} override the members come from that file (written here), else from a
+   * static list.
+   */
   public TestCluster(int size, Map<String, String> overrides) {
     for (int i = 0; i < size; i++) {
       addresses.add("127.0.0.1:" + freePortPair());
@@ -35,7 +39,17 @@ public final class TestCluster implements AutoCloseable {
     Map<String, String> s = new HashMap<>();
     s.put("bind", "127.0.0.1");
     s.put("host", "127.0.0.1");
-    s.put("members", String.join(",", addresses));
+    if (overrides.containsKey("cluster-conf")) {
+      // a member list in a file the test may rewrite: written here with the reserved addresses
+      try {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(overrides.get("cluster-conf")),
+            String.join("\n", addresses) + "\n");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    } else {
+      s.put("members", String.join(",", addresses));
+    }
     s.put("cluster-secret", SECRET);
     s.put("http-instances", "1");
     s.put("event-loops", "2");
