@@ -123,12 +123,11 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   void flush() {
     List<Member> members = cluster.peers();
     for (Member m : members) {
-      queues.computeIfAbsent(m.address(), a -> {
-        PeerQueue q = new PeerQueue();
-        node.meters.gauge("distro_sync_queue_depth", "peer", a, "changes waiting to be sent to a peer", q,
-            x -> x.depth);
-        return q;
-      });
+      PeerQueue q = queues.computeIfAbsent(m.address(), a -> new PeerQueue());
+      // every flush: registering is idempotent, and a member that left and came back within one
+      // flush kept its queue but lost its gauge (NodeMeters.forgetPeer)
+      node.meters.gauge("distro_sync_queue_depth", "peer", m.address(), "changes waiting to be sent to a peer", q,
+          x -> x.depth);
     }
     queues.keySet().removeIf(a -> members.stream().noneMatch(m -> m.address().equals(a)));
     java.util.Set<String> live = new java.util.HashSet<>();
