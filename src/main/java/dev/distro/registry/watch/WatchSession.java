@@ -8,13 +8,8 @@ import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.support.Json;
 import dev.distro.registry.support.JsonWriter;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -38,9 +33,7 @@ final class WatchSession {
 
   static final short CLOSE_GOING_AWAY = 1001;
   static final short CLOSE_TOO_SLOW = 1013;
-  static final short CLOSE_TOO_BIG = 1009;
-  static final short CLOSE_PROTOCOL_ERROR = 1002;
-  static final short CLOSE_INVALID_DATA = 1007;
+  static final short CLOSE_TOO_BIG = MessageAssembler.CLOSE_TOO_BIG;
   private static final Pattern NAMESPACE = Pattern.compile("[\\w-]{1,64}");
   private static final Pattern GROUP = Pattern.compile("[a-zA-Z0-9_:.-]{1,128}");
   private static final int DRAIN_BUDGET = 2_000;
@@ -68,15 +61,14 @@ final class WatchSession {
   private long fullSince;
   private long lastPing = System.currentTimeMillis();
   private boolean closing;
-  /** The message being put together from its frames (null between messages). */
-  private Buffer message;
-  private boolean messageIsText;
+  private final MessageAssembler assembler;
 
   WatchSession(WatchHub hub, WatchLoop loop, ServerWebSocket ws, Predicate<String> mayRead) {
     this.hub = hub;
     this.loop = loop;
     this.ws = ws;
     this.mayRead = mayRead;
+    this.assembler = new MessageAssembler(hub.limits.maxFrameBytes());
   }
 
   void start() {
@@ -104,7 +96,7 @@ final class WatchSession {
   private void closeWith(short code, String reason) {
     if (!closing && !ws.isClosed()) {
       closing = true;
-      message = null;
+      assembler.close();
       ws.close(code, reason);
     }
   }
@@ -113,42 +105,15 @@ final class WatchSession {
     if (closing || !(f.isText() || f.isBinary() || f.isContinuation())) {
       return;
     }
-    if (f.isContinuation()) {
-      if (message == null) {
-        closeWith(CLOSE_PROTOCOL_ERROR, "a continuation frame without a message to continue");
-        return;
-      }
-    } else {
-      if (message != null) {
-        closeWith(CLOSE_PROTOCOL_ERROR, "a new message before the last one ended");
-        return;
-      }
-      message = Buffer.buffer();
-      messageIsText = f.isText();
+    MessageAssembler.FrameType type = f.isContinuation() ? MessageAssembler.FrameType.CONTINUATION
+        : f.isText() ? MessageAssembler.FrameType.TEXT : MessageAssembler.FrameType.BINARY;
+    MessageAssembler.Result r = assembler.frame(type, f.isFinal(), f.binaryData().getBytes());
+    switch (r.kind()) {
+      case TEXT -> onText(r.text());
+      case BINARY -> error(null, "bad_frame", "binary frames are not part of this protocol");
+      case CLOSE -> closeWith(r.closeCode(), r.reason());
+      default -> { }
     }
-    if (message.length() + f.binaryData().length() > hub.limits.maxFrameBytes()) {
-      closeWith(CLOSE_TOO_BIG, "message too big: at most " + hub.limits.maxFrameBytes() + " bytes");
-      return;
-    }
-    message.appendBuffer(f.binaryData());
-    if (!f.isFinal()) {
-      return;
-    }
-    Buffer whole = message;
-    message = null;
-    if (!messageIsText) {
-      error(null, "bad_frame", "binary frames are not part of this protocol");
-      return;
-    }
-    String text;
-    try {
-      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(whole.getBytes())).toString();
-    } catch (CharacterCodingException e) {
-      closeWith(CLOSE_INVALID_DATA, "a text message must be valid UTF-8");
-      return;
-    }
-    onText(text);
   }
 
   private void onText(String text) {
