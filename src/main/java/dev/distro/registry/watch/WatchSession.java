@@ -430,7 +430,7 @@ final class WatchSession {
     f.outbox.add(out("service", w.endArray()));
   }
 
-  private Out eventOut(ChangeEvent e) {
+  private Out eventOut(Feed f, ChangeEvent e) {
     String kind = switch (e.type()) {
       case ADDED -> "added";
       case MODIFIED -> "modified";
@@ -439,7 +439,7 @@ final class WatchSession {
     JsonWriter w = new JsonWriter().field("revision", e.revision()).field("kind", kind)
         .field("reason", e.reason().name().toLowerCase(java.util.Locale.ROOT)).name("instance");
     writeInstance(w, e.current() != null ? e.current() : e.previous());
-    hub.metrics.watchEvents.increment();
+    hub.metrics.watchEvents.add(f.ids.size());
     return out("event", w);
   }
 
@@ -481,7 +481,7 @@ final class WatchSession {
         continue;
       }
       if (f.live() && room()) {
-        f.outbox.add(eventOut(e));
+        f.outbox.add(eventOut(f, e));
         flush(f);
         continue;
       }
@@ -558,6 +558,7 @@ final class WatchSession {
     if (closing) {
       return;
     }
+    passBytes = 0;
     if (!full()) {
       fullSince = 0;
     } else if (fullSince == 0) {

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.distro.registry.testing.NonReadingWatcher;
 import dev.distro.registry.testing.Poll;
 import dev.distro.registry.testing.TestNodes;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -19,8 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -132,24 +135,29 @@ class NonReadingWatchersTest {
         .start();
   }
 
-  /** 100,000 registrations, 64 in flight; leases of an hour so that nothing turns unhealthy meanwhile. */
+  /** 100,000 registrations over 8 pipelined connections; leases of an hour, so nothing turns unhealthy. */
   void register(int port) throws Exception {
-    Semaphore inFlight = new Semaphore(64);
-    List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
-    String metadata = java.net.URLEncoder.encode("{\"preserved.heart.beat.timeout\":\"3600000\","
-        + "\"preserved.ip.delete.timeout\":\"3600000\",\"version\":\"1.2.3\"}", StandardCharsets.UTF_8);
-    for (int i = 0; i < INSTANCES; i++) {
-      inFlight.acquire();
-      String uri = "http://127.0.0.1:" + port + "/nacos/v1/ns/instance?serviceName=svc-" + i % SERVICES
-          + "&ip=10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255) + "&port=8080&metadata=" + metadata;
-      CompletableFuture<HttpResponse<String>> f = http.sendAsync(HttpRequest.newBuilder(URI.create(uri))
-          .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      f.whenComplete((r, e) -> inFlight.release());
-      pending.add(f);
-    }
-    for (CompletableFuture<HttpResponse<String>> f : pending) {
-      assertEquals("ok", f.get().body());
+    Vertx vertx = Vertx.vertx();
+    try {
+      io.vertx.core.http.HttpClient client = vertx.createHttpClient(new HttpClientOptions().setPipelining(true)
+          .setPipeliningLimit(32).setDefaultHost("127.0.0.1").setDefaultPort(port), new PoolOptions().setHttp1MaxSize(8));
+      String metadata = java.net.URLEncoder.encode("{\"preserved.heart.beat.timeout\":\"3600000\","
+          + "\"preserved.ip.delete.timeout\":\"3600000\",\"version\":\"1.2.3\"}", StandardCharsets.UTF_8);
+      for (int from = 0; from < INSTANCES; from += 5_000) {
+        List<Future<String>> batch = new ArrayList<>();
+        for (int i = from; i < from + 5_000; i++) {
+          String uri = "/nacos/v1/ns/instance?serviceName=svc-" + i % SERVICES + "&ip=10." + (i >> 16 & 255) + "."
+              + (i >> 8 & 255) + "." + (i & 255) + "&port=8080&metadata=" + metadata;
+          batch.add(client.request(HttpMethod.POST, uri).compose(req -> req.putHeader("Content-Length", "0").send()
+              .map(resp -> String.valueOf(resp.statusCode()))));
+        }
+        Future.all(batch).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        for (Future<String> f : batch) {
+          assertEquals("200", f.result());
+        }
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
 
