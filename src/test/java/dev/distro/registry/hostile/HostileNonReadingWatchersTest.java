@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Timeout;
  * the node's budget, the node stays live; once the sockets are gone, the heap is back to its level.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class NonReadingWatchersTest {
+class HostileNonReadingWatchersTest {
 
   static final int INSTANCES = 100_000;
   static final int SERVICES = 1_000;
