@@ -623,7 +623,7 @@ final class WatchSession {
     if (ws.isClosed() || closing) {
       return false;
     }
-    long n = frame.length();
+    long n = utf8Length(frame);
     if (!hub.reserve(n, control)) {
       hub.starved();
       return false;
@@ -701,6 +701,18 @@ final class WatchSession {
         .field("service", i.service().name()).field("cluster", i.cluster()).field("ip", i.ip())
         .field("port", i.port()).field("weight", i.weight()).field("healthy", i.healthy())
         .field("enabled", i.enabled()).field("metadata", i.metadata()).field("version", i.version()).endObject();
+  }
+
+  /** The size of {@code s} in UTF-8, without encoding it. */
+  static long utf8Length(String s) {
+    long n = s.length();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        n += c < 0x800 ? 1 : Character.isSurrogate(c) ? 1 : 2; // a surrogate pair: 4 bytes for 2 chars
+      }
+    }
+    return n;
   }
 
   private static String text(JsonNode n, String field) {

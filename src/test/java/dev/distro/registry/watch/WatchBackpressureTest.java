@@ -16,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -157,5 +158,14 @@ class WatchBackpressureTest {
     reader.await(Duration.ofSeconds(5), "its snapshot", f -> "snapshot".equals(f.getString("type"))
         && f.getBoolean("last"));
     Poll.until(Duration.ofSeconds(5), "nothing queued once they are gone", () -> hub.queuedBytes() == 0);
+  }
+
+  /** Queued bytes are counted in UTF-8, as they go out. */
+  @Test
+  void utf8Length_matchesTheEncoding() {
+    for (String s : new String[] {"", "abc", "\u00e9t\u00e9", "\u20ac", "\ud83d\ude00 x",
+        "\u0000\u007f\u0080\u07ff\u0800\uffff"}) {
+      assertEquals(s.getBytes(StandardCharsets.UTF_8).length, WatchSession.utf8Length(s), s);
+    }
   }
 }
