@@ -140,7 +140,8 @@ class HostileNonReadingWatchersTest {
     Vertx vertx = Vertx.vertx();
     try {
       io.vertx.core.http.HttpClient client = vertx.createHttpClient(new HttpClientOptions().setPipelining(true)
-          .setPipeliningLimit(32).setDefaultHost("127.0.0.1").setDefaultPort(port), new PoolOptions().setHttp1MaxSize(8));
+          .setPipeliningLimit(32).setDefaultHost("127.0.0.1").setDefaultPort(port),
+          new PoolOptions().setHttp1MaxSize(8));
       String metadata = java.net.URLEncoder.encode("{\"preserved.heart.beat.timeout\":\"3600000\","
           + "\"preserved.ip.delete.timeout\":\"3600000\",\"version\":\"1.2.3\"}", StandardCharsets.UTF_8);
       for (int from = 0; from < INSTANCES; from += 5_000) {
