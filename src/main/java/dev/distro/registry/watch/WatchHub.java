@@ -136,9 +136,12 @@ public final class WatchHub implements ChangeListener {
     return queuedBytes.get() >= limits.budgetBytes() / 2;
   }
 
-  /** A connection's share of the budget: the per-connection bound, or less when many are open. */
+  /**
+   * A connection's share of the budget: the per-connection bound, or less when many are open (half
+   * the budget divided among them, so that the shares together leave half the budget free).
+   */
   long share() {
-    return Math.min(limits.maxQueuedBytes(), limits.budgetBytes() / Math.max(1, connections.get()));
+    return Math.min(limits.maxQueuedBytes(), limits.budgetBytes() / 2 / Math.max(1, connections.get()));
   }
 
   /** Called by each HTTP verticle instance for its event loop. */

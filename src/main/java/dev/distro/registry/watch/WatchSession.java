@@ -611,7 +611,15 @@ final class WatchSession {
 
   /** Whether subscription frames may be queued now. */
   private boolean room() {
-    return !closing && queued < hub.limits.maxQueuedBytes() && passBytes < DRAIN_BYTES && !ws.writeQueueFull();
+    if (closing || queued >= hub.limits.maxQueuedBytes() || passBytes >= DRAIN_BYTES || ws.writeQueueFull()) {
+      return false;
+    }
+    if (queued >= hub.share() && hub.underPressure()) {
+      // over half the budget: no connection grows past its share, so the rest stays for the others
+      hub.starved();
+      return false;
+    }
+    return true;
   }
 
   /**
