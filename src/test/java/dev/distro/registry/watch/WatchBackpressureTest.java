@@ -141,6 +141,7 @@ class WatchBackpressureTest {
       sockets.add(NonReadingWatcher.open(node.context().config.port, 64));
     }
     Poll.until(Duration.ofSeconds(5), "6 watch connections", () -> hub.connections() == 6);
+    Poll.until(Duration.ofSeconds(10), "over half the budget queued", () -> hub.underPressure());
     WatchClient reader = new WatchClient(vertx, node.context().config.port);
     clients.add(reader);
     // a reader is served while they hold on: over half the budget, nobody grows past its share
