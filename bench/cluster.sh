@@ -20,7 +20,7 @@ done
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
 for i in 0 1 2; do
-  DISTRO_CLUSTER_SECRET=bench-cluster-secret-0123456789 java -Xms512m -Xmx512m -XX:+UseG1GC \
+  DISTRO_CLUSTER_SECRET=bench-cluster-secret-0123456789 java -Xms512m -Xmx512m -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
     -jar target/distro-node.jar --port="${PORTS[$i]}" --host=127.0.0.1 --bind=127.0.0.1 \
     --cluster-conf="$CONF" > "target/bench-node$i.log" 2>&1 &
   PIDS+=($!)

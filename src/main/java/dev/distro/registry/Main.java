@@ -5,6 +5,7 @@ import dev.distro.registry.config.ConfigException;
 import dev.distro.registry.metrics.NodeMeters;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.model.Clock;
+import dev.distro.registry.node.FatalErrors;
 import dev.distro.registry.node.Node;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -66,6 +67,8 @@ public final class Main {
             .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(meters.registry))
         .build();
+    // an Error anywhere (OutOfMemoryError on an event loop...) ends the process instead of leaving it deaf
+    FatalErrors.install(vertx, m -> say("SEVERE", m), status -> Runtime.getRuntime().halt(status));
     Node.start(vertx, config, Clock.SYSTEM, FaultPlan.NONE, null, meters).onComplete(ar -> {
       if (ar.failed()) {
         System.err.println("distro-node: cannot start: " + describe(ar.cause(), config));

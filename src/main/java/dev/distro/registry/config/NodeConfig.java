@@ -44,6 +44,8 @@ public final class NodeConfig {
   public static final int DEFAULT_MAX_METADATA_BYTES = 4 * 1024;
   public static final int DEFAULT_MAX_METADATA_ENTRIES = 64;
   public static final long DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
+  /** Bytes queued to all watchers together: a sixteenth of the heap. */
+  public static final long DEFAULT_WATCH_BUDGET_BYTES = Math.max(64 * 1024, Runtime.getRuntime().maxMemory() / 16);
   public static final int MIN_SECRET_BYTES = 16;
   public static final long DEFAULT_AUTH_RELOAD_MS = 5_000;
 
@@ -104,6 +106,8 @@ public final class NodeConfig {
     def("max-metadata-bytes", String.valueOf(DEFAULT_MAX_METADATA_BYTES), "largest metadata (encoded) per instance or service");
     def("max-metadata-entries", String.valueOf(DEFAULT_MAX_METADATA_ENTRIES), "most metadata keys per instance or service");
     def("watch-log-size", "100000", "changes kept for watch resumes (older resume points get a reset and a snapshot)");
+    def("watch-budget-bytes", null, "bytes queued to all watchers together, node-wide (default: a sixteenth of the"
+        + " heap); a connection that holds its share and does not read is closed before it is reached");
     def("log-format", "text", "log lines as text or json (one JSON object per line)");
     def("shutdown-delay-ms", "0", "on SIGTERM, how long to keep serving (not ready, writes refused) before stopping,"
         + " for load balancers to notice");
@@ -161,6 +165,7 @@ public final class NodeConfig {
   public final int maxMetadataEntries;
   public final long shutdownGraceMs;
   public final int watchLogSize;
+  public final long watchBudgetBytes;
   public final long shutdownDelayMs;
   public final boolean jsonLogs;
   public final boolean authEnabled;
@@ -212,6 +217,8 @@ public final class NodeConfig {
     maxMetadataEntries = intIn(v, "max-metadata-entries", 1, 10_000);
     shutdownGraceMs = longIn(v, "shutdown-grace-ms", 0, 600_000);
     watchLogSize = intIn(v, "watch-log-size", 16, 10_000_000);
+    watchBudgetBytes = v.get("watch-budget-bytes") == null ? DEFAULT_WATCH_BUDGET_BYTES
+        : longIn(v, "watch-budget-bytes", 64 * 1024, 1L << 40);
     shutdownDelayMs = longIn(v, "shutdown-delay-ms", 0, 600_000);
     String logFormat = v.get("log-format");
     if (!logFormat.equals("text") && !logFormat.equals("json")) {

@@ -59,7 +59,8 @@ public final class NodeContext {
     store.addListener(metrics);
     EventLog log = new EventLog(config.watchLogSize);
     store.addListener(log);
-    this.watch = new WatchHub(store, log, metrics, WatchHub.Limits.DEFAULT);
+    this.watch = new WatchHub(store, log, metrics,
+        WatchHub.Limits.DEFAULT.withBudgetBytes(config.watchBudgetBytes));
     store.addListener(watch);
     this.meters = meters;
     bindMeters();
@@ -122,6 +123,10 @@ public final class NodeContext {
         + " with most members'", cluster, c -> c.selfState() == Member.State.SKEWED ? 1 : 0);
     meters.gauge("distro_watch_connections", "open watch connections", watch, WatchHub::connections);
     meters.gauge("distro_watch_subscriptions", "watch subscriptions", watch, WatchHub::subscriptions);
+    meters.gauge("distro_watch_queued_bytes", "bytes queued to watchers, not yet written to their sockets", watch,
+        WatchHub::queuedBytes);
+    meters.gauge("distro_watch_budget_bytes", "the node-wide bound on bytes queued to watchers", watch,
+        WatchHub::budgetBytes);
     meters.gauge("distro_event_loop_silence_seconds", "longest time since a watched event loop last ran",
         liveness, l -> l.maxSilenceMs() / 1000.0);
     for (Member.State state : Member.State.values()) {

@@ -45,14 +45,17 @@ public final class WatchLoop {
     open.incrementAndGet();
     hub.connections.incrementAndGet();
     hub.metrics.watchConnectionsOpened.increment();
-    ws.closeHandler(v -> {
-      if (sessions.remove(s)) {
-        open.decrementAndGet();
-        hub.connections.decrementAndGet();
-        s.closed();
-      }
-    });
+    ws.closeHandler(v -> forget(s));
     s.start();
+  }
+
+  /** A session whose connection is closed (idempotent). */
+  void forget(WatchSession s) {
+    if (sessions.remove(s)) {
+      open.decrementAndGet();
+      hub.connections.decrementAndGet();
+      s.closed();
+    }
   }
 
   void wake() {
@@ -64,13 +67,22 @@ public final class WatchLoop {
     }
   }
 
+  /** Runs {@code r} on this loop after {@code ms}. */
+  void after(long ms, Runnable r) {
+    context.owner().setTimer(ms, id -> context.runOnContext(v -> r.run()));
+  }
+
   void pump() {
     boolean more = false;
     for (WatchSession s : new ArrayList<>(sessions)) {
       more |= s.drain();
     }
-    if (more) {
-      wake();
+    if (more && scheduled.compareAndSet(false, true)) {
+      // more to send: go on after the loop has handled its I/O (a task queued now could run before it)
+      context.owner().setTimer(1, id -> {
+        scheduled.set(false);
+        pump();
+      });
     }
   }
 

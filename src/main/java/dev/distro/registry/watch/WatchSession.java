@@ -11,11 +11,12 @@ import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import io.vertx.core.internal.http.WebSocketInternal;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,38 +26,111 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * One watch connection and its subscriptions (protocol in {@code docs/WATCH.md}). Each
- * subscription has its own cursor in the {@link EventLog}; changes after the cursor that match its
- * filter are sent in revision order, each once. When the socket's write queue is full the session
- * stops sending events and only remembers which services changed (coalescing); once it drains it
- * sends each such service's current state in one frame and carries on. A subscription that falls out
- * of the log, or remembers too many services, is reset (explicit reset frame, then a fresh
- * snapshot). A socket that stays full for the slow-close time is closed with 1013. So the memory a
- * connection holds is its write queue bound plus at most the dirty-service bound per subscription.
+ * One watch connection and its subscriptions (protocol in {@code docs/WATCH.md}).
+ *
+ * <p>Subscriptions with the same filter share one {@link Feed}: one cursor in the {@link EventLog},
+ * one snapshot stream, one encoding of each frame, sent once per subscription id. Nothing is sent
+ * unless the connection has room: fewer than {@code maxQueuedBytes} of its frames not yet written to
+ * the socket, and the node-wide budget ({@link WatchHub#reserve}) not used up. A snapshot is
+ * produced a chunk at a time, only when the previous chunk has gone out to every subscription of the
+ * feed and there is room, from the store's live maps (never copied): it is stamped with the revision
+ * at its start, and every service changed after that revision is sent again, whole, in a
+ * {@code service} frame after the last chunk. While a feed cannot send (no room, or a snapshot in
+ * progress) its cursor still advances and only the changed services are remembered (coalescing);
+ * more than {@code maxDirtyServices} of them turn into a reset. So a connection holds at most its
+ * queue bound, one encoded chunk per feed and the dirty-service bound per feed, whatever the
+ * registry's size or the client does.
+ *
+ * <p>A connection whose queue stays full for the slow-close time is closed with 1013; while the
+ * node's queued bytes are over half the budget, one that holds its share of the budget and has not
+ * read for {@code pressureCloseMs} is closed with 1013 at once.
  */
 final class WatchSession {
 
   static final short CLOSE_GOING_AWAY = 1001;
   static final short CLOSE_TOO_SLOW = 1013;
-  static final short CLOSE_TOO_BIG = 1009;
-  static final short CLOSE_PROTOCOL_ERROR = 1002;
-  static final short CLOSE_INVALID_DATA = 1007;
+  static final short CLOSE_TOO_BIG = MessageAssembler.CLOSE_TOO_BIG;
   private static final Pattern NAMESPACE = Pattern.compile("[\\w-]{1,64}");
   private static final Pattern GROUP = Pattern.compile("[a-zA-Z0-9_:.-]{1,128}");
-  private static final int DRAIN_BUDGET = 2_000;
+  /** How long a closing connection may take to deliver its close frame before its TCP connection is cut. */
+  static final long ABORT_AFTER_MS = 2_000;
+  /** Log entries one drain pass reads per session, before yielding the event loop. */
+  private static final int DRAIN_EVENTS = 2_000;
+  /** Bytes one drain pass queues per session, before yielding the event loop. */
+  private static final int DRAIN_BYTES = 256 * 1024;
+  /** A snapshot chunk closes once its encoding passes this size (or snapshotChunk instances). */
+  private static final int CHUNK_CHARS = 32 * 1024;
 
-  private final class Sub {
-    final String id;
+  /**
+   * A frame for every subscription of a feed ({@code only} null) or for one: {@code {"type":T,"id":<id>}
+   * + rest}.
+   */
+  private record Out(String type, String rest, String only) {
+
+    String forId(String id) {
+      StringBuilder sb = new StringBuilder(rest.length() + type.length() + id.length() + 24);
+      sb.append("{\"type\":\"").append(type).append("\",\"id\":");
+      JsonWriter.quote(sb, id);
+      return sb.append(rest).toString();
+    }
+  }
+
+  /**
+   * A snapshot being streamed: stamped with {@code revision}, read from the store's live maps. It
+   * remembers the services it has started (references, not copies), so that a subscription joining
+   * it midway can be sent those first ({@link #catchUp}).
+   */
+  private static final class Snapshot {
+    final long revision;
+    final Iterator<ServiceEntry> services;
+    Iterator<Registration> instances = Collections.emptyIterator();
+    final List<ServiceEntry> started = new ArrayList<>();
+    int chunks;
+    /** Subscriptions that joined midway, and the services started before they did. */
+    final ArrayDeque<Snapshot> catchUps = new ArrayDeque<>(0);
+    final String forId;
+
+    Snapshot(long revision, Iterator<ServiceEntry> services, String forId) {
+      this.revision = revision;
+      this.services = services;
+      this.forId = forId;
+    }
+
+    /** What a subscription joining now has missed: the services started so far, for it alone. */
+    Snapshot catchUp(String id) {
+      return new Snapshot(revision, new ArrayList<>(started).iterator(), id);
+    }
+
+    boolean done() {
+      return !instances.hasNext() && !services.hasNext();
+    }
+  }
+
+  /** The subscriptions of this connection that share a filter, and what they have been sent. */
+  private final class Feed {
     final Filter filter;
+    final List<String> ids = new ArrayList<>(1);
     long cursor;
-    long lastSentAt;
-    boolean coalescing;
+    long lastSentAt = System.currentTimeMillis();
     boolean needsReset;
     final Set<ServiceKey> dirty = new LinkedHashSet<>();
+    Snapshot snapshot;
+    /** Frames for every id; the head one has gone out to ids before {@link #nextId}. */
+    final ArrayDeque<Out> outbox = new ArrayDeque<>(2);
+    int nextId;
 
-    Sub(String id, Filter filter) {
-      this.id = id;
+    Feed(Filter filter) {
       this.filter = filter;
+    }
+
+    /** Nothing in flight and nothing owed: new events may go out as they come. */
+    boolean live() {
+      return snapshot == null && dirty.isEmpty() && !needsReset && outbox.isEmpty();
+    }
+
+    /** A snapshot in progress: another identical subscription may join it (and catch up). */
+    boolean joinable() {
+      return snapshot != null && !needsReset;
     }
   }
 
@@ -64,48 +138,78 @@ final class WatchSession {
   private final WatchLoop loop;
   private final ServerWebSocket ws;
   private final Predicate<String> mayRead;
-  private final Map<String, Sub> subs = new LinkedHashMap<>();
+  private final MessageAssembler assembler;
+  private final Map<String, Feed> subs = new LinkedHashMap<>();
+  private final List<Feed> feeds = new ArrayList<>();
+  /** Bytes written to the socket whose write has not completed yet. */
+  private long queued;
+  /** When a write last completed, or when the queue was last empty. */
+  private long lastProgress = System.currentTimeMillis();
+  /** Bytes queued in the current drain pass. */
+  private long passBytes;
+  /** A send was refused for lack of room: wake the loop when room comes back. */
+  private boolean blocked;
   private long fullSince;
   private long lastPing = System.currentTimeMillis();
   private boolean closing;
-  /** The message being put together from its frames (null between messages). */
-  private Buffer message;
-  private boolean messageIsText;
+  private boolean dead;
 
   WatchSession(WatchHub hub, WatchLoop loop, ServerWebSocket ws, Predicate<String> mayRead) {
     this.hub = hub;
     this.loop = loop;
     this.ws = ws;
     this.mayRead = mayRead;
+    this.assembler = new MessageAssembler(hub.limits.maxFrameBytes());
   }
 
   void start() {
     ws.setWriteQueueMaxSize(hub.limits.maxQueuedBytes());
     // Messages are put together here from their frames (not by Vert.x's text handler, which decodes
-    // invalid UTF-8 into replacement characters): at most maxFrameBytes per message, else 1009;
-    // text must be valid UTF-8 as a whole, else 1007 (RFC 6455, 8.1).
+    // invalid UTF-8 into replacement characters): see MessageAssembler.
     ws.frameHandler(this::onFrame);
     ws.exceptionHandler(t -> {
       // Netty reports a frame over the size limit (or a malformed frame) here.
       closeWith(CLOSE_TOO_BIG, "message too big or malformed: at most " + hub.limits.maxFrameBytes() + " bytes");
     });
     ws.drainHandler(v -> loop.wake());
-    send(new JsonWriter().beginObject().field("type", "hello").field("epoch", hub.epoch)
+    control(new JsonWriter().beginObject().field("type", "hello").field("epoch", hub.epoch)
         .field("revision", hub.log.head()).endObject().toString());
   }
 
   void closed() {
     hub.subscriptions.addAndGet(-subs.size());
     subs.clear();
+    feeds.clear();
+    dead = true;
+    hub.release(queued);
+    queued = 0;
+  }
+
+  /** Bytes of this connection's frames not yet written to its socket. */
+  long queued() {
+    return queued;
   }
 
   // ---- client frames ----
 
+  /**
+   * Closes with a code and a reason. The close frame goes out behind the frames already queued; a
+   * client that does not read would never get it, and Vert.x starts its closing timeout only once the
+   * frame is written, so a connection still open {@link #ABORT_AFTER_MS} later is cut at the TCP level
+   * (freeing its queue) and forgotten.
+   */
   private void closeWith(short code, String reason) {
     if (!closing && !ws.isClosed()) {
       closing = true;
-      message = null;
+      assembler.close();
       ws.close(code, reason);
+      loop.after(ABORT_AFTER_MS, () -> {
+        if (!dead) {
+          abort(ws);
+          // Vert.x does not call the close handler of a socket cut while its close frame is pending
+          loop.forget(this);
+        }
+      });
     }
   }
 
@@ -113,42 +217,15 @@ final class WatchSession {
     if (closing || !(f.isText() || f.isBinary() || f.isContinuation())) {
       return;
     }
-    if (f.isContinuation()) {
-      if (message == null) {
-        closeWith(CLOSE_PROTOCOL_ERROR, "a continuation frame without a message to continue");
-        return;
-      }
-    } else {
-      if (message != null) {
-        closeWith(CLOSE_PROTOCOL_ERROR, "a new message before the last one ended");
-        return;
-      }
-      message = Buffer.buffer();
-      messageIsText = f.isText();
+    MessageAssembler.FrameType type = f.isContinuation() ? MessageAssembler.FrameType.CONTINUATION
+        : f.isText() ? MessageAssembler.FrameType.TEXT : MessageAssembler.FrameType.BINARY;
+    MessageAssembler.Result r = assembler.frame(type, f.isFinal(), f.binaryData().getBytes());
+    switch (r.kind()) {
+      case TEXT -> onText(r.text());
+      case BINARY -> error(null, "bad_frame", "binary frames are not part of this protocol");
+      case CLOSE -> closeWith(r.closeCode(), r.reason());
+      default -> { }
     }
-    if (message.length() + f.binaryData().length() > hub.limits.maxFrameBytes()) {
-      closeWith(CLOSE_TOO_BIG, "message too big: at most " + hub.limits.maxFrameBytes() + " bytes");
-      return;
-    }
-    message.appendBuffer(f.binaryData());
-    if (!f.isFinal()) {
-      return;
-    }
-    Buffer whole = message;
-    message = null;
-    if (!messageIsText) {
-      error(null, "bad_frame", "binary frames are not part of this protocol");
-      return;
-    }
-    String text;
-    try {
-      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(whole.getBytes())).toString();
-    } catch (CharacterCodingException e) {
-      closeWith(CLOSE_INVALID_DATA, "a text message must be valid UTF-8");
-      return;
-    }
-    onText(text);
   }
 
   private void onText(String text) {
@@ -171,7 +248,7 @@ final class WatchSession {
     switch (op) {
       case "subscribe" -> subscribe(id, n);
       case "unsubscribe" -> unsubscribe(id);
-      case "ping" -> send(new JsonWriter().beginObject().field("type", "pong").field("revision", hub.log.head())
+      case "ping" -> control(new JsonWriter().beginObject().field("type", "pong").field("revision", hub.log.head())
           .endObject().toString());
       default -> error(id, "unknown_op", "unknown op '" + clip(op) + "' (expected subscribe, unsubscribe, ping)");
     }
@@ -207,191 +284,312 @@ final class WatchSession {
           : "no read permission on namespace '" + ns + "'");
       return;
     }
-    Sub sub = new Sub(id, new Filter(ns, group, service));
-    subs.put(id, sub);
+    Filter filter = new Filter(ns, group, service);
     hub.subscriptions.incrementAndGet();
     JsonNode resume = n.get("resume");
+    if (resume == null || !resume.isObject()) {
+      for (Feed f : feeds) {
+        if (f.filter.equals(filter) && f.joinable()) {
+          // the same snapshot, in progress: this subscription shares it, after the part it missed
+          if (f.snapshot.chunks > 0) {
+            f.snapshot.catchUps.add(f.snapshot.catchUp(id));
+          }
+          f.ids.add(id);
+          subs.put(id, f);
+          loop.wake();
+          return;
+        }
+      }
+    }
+    Feed feed = new Feed(filter);
+    feed.ids.add(id);
+    feeds.add(feed);
+    subs.put(id, feed);
     if (resume != null && resume.isObject()) {
       String epoch = resume.path("epoch").asText("");
       long rev = resume.path("revision").asLong(-1);
       if (!epoch.equals(hub.epoch)) {
-        reset(sub, "epoch");
-        return;
+        reset(feed, "epoch");
+      } else if (rev < 0 || rev > hub.log.head()) {
+        reset(feed, "unknown revision");
+      } else if (rev < hub.log.oldest() - 1) {
+        reset(feed, "too old");
+      } else {
+        feed.cursor = rev;
+        feed.outbox.add(out("resumed", new JsonWriter().field("revision", rev)));
       }
-      if (rev < 0 || rev > hub.log.head()) {
-        reset(sub, "unknown revision");
-        return;
-      }
-      if (rev < hub.log.oldest() - 1) {
-        reset(sub, "too old");
-        return;
-      }
-      sub.cursor = rev;
-      send(sub, frame("resumed", sub).field("revision", rev).endObject().toString());
-      loop.wake();
-      return;
+    } else {
+      startSnapshot(feed);
     }
-    snapshot(sub);
     loop.wake();
   }
 
   private void unsubscribe(String id) {
-    if (id == null || subs.remove(id) == null) {
+    Feed f = id == null ? null : subs.remove(id);
+    if (f == null) {
       error(id, "unknown_subscription", "no subscription '" + clip(String.valueOf(id)) + "'");
       return;
     }
+    int i = f.ids.indexOf(id);
+    f.ids.remove(i);
+    if (f.snapshot != null) {
+      f.snapshot.catchUps.removeIf(c -> c.forId.equals(id));
+    }
+    f.outbox.removeIf(o -> id.equals(o.only()));
+    if (i < f.nextId) {
+      f.nextId--;
+    }
+    if (f.ids.isEmpty()) {
+      feeds.remove(f);
+    }
     hub.subscriptions.decrementAndGet();
-    send(new JsonWriter().beginObject().field("type", "unsubscribed").field("id", id).endObject().toString());
+    control(new JsonWriter().beginObject().field("type", "unsubscribed").field("id", id).endObject().toString());
   }
 
   // ---- server frames ----
 
-  private void reset(Sub sub, String reason) {
+  private void reset(Feed f, String reason) {
     hub.metrics.watchResets.increment();
-    send(sub, frame("reset", sub).field("reason", reason).endObject().toString());
-    snapshot(sub);
+    f.outbox.clear();
+    f.nextId = 0;
+    f.outbox.add(out("reset", new JsonWriter().field("reason", reason)));
+    startSnapshot(f);
   }
 
-  /** The current state of the filter, in chunks, stamped with the revision it is at least as new as. */
-  private void snapshot(Sub sub) {
+  private void startSnapshot(Feed f) {
     long rev = hub.log.head();
-    sub.cursor = rev;
-    sub.coalescing = false;
-    sub.needsReset = false;
-    sub.dirty.clear();
-    List<Instance> chunk = new ArrayList<>(hub.limits.snapshotChunk());
-    ServiceKey exact = sub.filter.exact();
-    Iterable<ServiceEntry> services = exact != null ? single(hub.store.service(exact)) : hub.store.services();
-    for (ServiceEntry s : services) {
-      if (!sub.filter.matches(s.key())) {
-        continue;
-      }
-      for (Registration r : s.registrations()) {
-        chunk.add(r.instance());
-        if (chunk.size() == hub.limits.snapshotChunk()) {
-          sendSnapshot(sub, rev, chunk, false);
-          chunk.clear();
-        }
-      }
+    f.cursor = rev;
+    f.needsReset = false;
+    f.dirty.clear();
+    ServiceKey exact = f.filter.exact();
+    Iterator<ServiceEntry> services;
+    if (exact != null) {
+      ServiceEntry e = hub.store.service(exact);
+      services = e == null ? Collections.emptyIterator() : List.of(e).iterator();
+    } else {
+      services = hub.store.services().iterator();
     }
-    sendSnapshot(sub, rev, chunk, true);
-  }
-
-  private void sendSnapshot(Sub sub, long rev, List<Instance> chunk, boolean last) {
-    JsonWriter w = frame("snapshot", sub).field("epoch", hub.epoch).field("revision", rev).name("instances")
-        .beginArray();
-    for (Instance i : chunk) {
-      writeInstance(w, i);
-    }
-    send(sub, w.endArray().field("last", last).endObject().toString());
+    f.snapshot = new Snapshot(rev, services, null);
   }
 
   /**
-   * Sends what the subscriptions have not seen yet, within a budget.
-   *
-   * @return true when work remains (the loop calls again)
+   * Encodes the snapshot's next chunk into the feed's outbox; ends the snapshot with its last chunk.
+   * A subscription that joined midway first gets the services it missed, in chunks of its own.
    */
-  boolean drain() {
-    if (closing) {
-      return false;
-    }
-    int budget = DRAIN_BUDGET;
-    long head = hub.log.head();
-    for (Sub sub : new ArrayList<>(subs.values())) {
-      if (!ws.writeQueueFull() && (sub.coalescing || sub.needsReset)) {
-        flushCoalesced(sub);
-      }
-      while (sub.cursor < head && budget-- > 0) {
-        ChangeEvent e = hub.log.get(sub.cursor + 1);
-        if (e == null) {
-          reset(sub, "too old");
-          break;
-        }
-        sub.cursor = e.revision();
-        if (e.current() == null && e.previous() == null || !sub.filter.matches(e.service())) {
-          continue;
-        }
-        if (sub.coalescing || ws.writeQueueFull()) {
-          if (!sub.coalescing) {
-            sub.coalescing = true;
+  private void nextChunk(Feed f) {
+    Snapshot shared = f.snapshot;
+    Snapshot s = shared.catchUps.isEmpty() ? shared : shared.catchUps.peek();
+    JsonWriter w = new JsonWriter(new StringBuilder(CHUNK_CHARS + 1024)).field("epoch", hub.epoch)
+        .field("revision", s.revision).name("instances").beginArray();
+    int n = 0;
+    while (n < hub.limits.snapshotChunk() && w.builder().length() < CHUNK_CHARS) {
+      if (s.instances.hasNext()) {
+        writeInstance(w, s.instances.next().instance());
+        n++;
+      } else if (s.services.hasNext()) {
+        ServiceEntry e = s.services.next();
+        if (f.filter.matches(e.key())) {
+          s.instances = e.registrations().iterator();
+          if (s == shared) {
+            shared.started.add(e);
           }
-          hub.metrics.watchCoalesced.increment();
-          if (sub.dirty.add(e.service()) && sub.dirty.size() > hub.limits.maxDirtyServices()) {
-            sub.dirty.clear();
-            sub.needsReset = true;
-          }
-          continue;
         }
-        sendEvent(sub, e);
+      } else {
+        break;
       }
     }
-    if (ws.writeQueueFull()) {
-      if (fullSince == 0) {
-        fullSince = System.currentTimeMillis();
+    hub.snapshotChunks.increment();
+    if (s != shared) {
+      f.outbox.add(out("snapshot", w.endArray().field("last", false), s.forId));
+      if (s.done()) {
+        shared.catchUps.poll();
       }
-    } else {
-      fullSince = 0;
-    }
-    return budget <= 0;
-  }
-
-  /** After a full write queue: one frame per changed service with its current state. */
-  private void flushCoalesced(Sub sub) {
-    if (sub.needsReset) {
-      reset(sub, "too slow");
       return;
     }
-    for (var it = sub.dirty.iterator(); it.hasNext() && !ws.writeQueueFull(); ) {
-      ServiceKey k = it.next();
-      it.remove();
-      JsonWriter w = frame("service", sub).field("revision", sub.cursor).field("namespace", k.namespace())
-          .field("group", k.group()).field("service", k.name()).name("instances").beginArray();
-      ServiceEntry s = hub.store.service(k);
-      if (s != null) {
-        for (Registration r : s.registrations()) {
-          writeInstance(w, r.instance());
-        }
-      }
-      send(sub, w.endArray().endObject().toString());
+    boolean last = s.done();
+    s.chunks++;
+    f.outbox.add(out("snapshot", w.endArray().field("last", last)));
+    if (last) {
+      f.snapshot = null;
     }
-    sub.coalescing = !sub.dirty.isEmpty();
   }
 
-  private void sendEvent(Sub sub, ChangeEvent e) {
+  /** One frame with a changed service's current state (after a full queue or a snapshot). */
+  private void nextService(Feed f) {
+    Iterator<ServiceKey> it = f.dirty.iterator();
+    ServiceKey k = it.next();
+    it.remove();
+    JsonWriter w = new JsonWriter().field("revision", f.cursor).field("namespace", k.namespace())
+        .field("group", k.group()).field("service", k.name()).name("instances").beginArray();
+    ServiceEntry s = hub.store.service(k);
+    if (s != null) {
+      for (Registration r : s.registrations()) {
+        writeInstance(w, r.instance());
+      }
+    }
+    f.outbox.add(out("service", w.endArray()));
+  }
+
+  private Out eventOut(Feed f, ChangeEvent e) {
     String kind = switch (e.type()) {
       case ADDED -> "added";
       case MODIFIED -> "modified";
       default -> "deleted";
     };
-    JsonWriter w = frame("event", sub).field("revision", e.revision()).field("kind", kind)
+    JsonWriter w = new JsonWriter().field("revision", e.revision()).field("kind", kind)
         .field("reason", e.reason().name().toLowerCase(java.util.Locale.ROOT)).name("instance");
     writeInstance(w, e.current() != null ? e.current() : e.previous());
-    send(sub, w.endObject().toString());
-    hub.metrics.watchEvents.increment();
+    hub.metrics.watchEvents.add(f.ids.size());
+    return out("event", w);
   }
 
-  /** Once a second: keepalive ping, bookmarks for idle subscriptions, the slow-consumer deadline. */
+  /**
+   * Sends what the subscriptions have not seen yet, within a budget of log entries and bytes.
+   *
+   * @return true when work remains that could be sent now (the loop calls again)
+   */
+  boolean drain() {
+    if (closing) {
+      return false;
+    }
+    passBytes = 0;
+    int budget = DRAIN_EVENTS;
+    long head = hub.log.head();
+    for (Feed f : new ArrayList<>(feeds)) {
+      budget = drain(f, head, budget);
+    }
+    mergeIdenticalFeeds(head);
+    boolean more = false;
+    for (Feed f : feeds) {
+      more |= f.cursor < head || !f.live();
+    }
+    return more && (budget <= 0 || passBytes >= DRAIN_BYTES);
+  }
+
+  private int drain(Feed f, long head, int budget) {
+    flush(f);
+    // advance the cursor: an event goes out when nothing is owed before it, else its service is remembered
+    while (f.cursor < head && budget > 0) {
+      budget--;
+      ChangeEvent e = hub.log.get(f.cursor + 1);
+      if (e == null) {
+        reset(f, "too old");
+        break;
+      }
+      f.cursor = e.revision();
+      if (e.current() == null && e.previous() == null || !f.filter.matches(e.service())) {
+        continue;
+      }
+      if (f.live() && room()) {
+        f.outbox.add(eventOut(f, e));
+        flush(f);
+        continue;
+      }
+      hub.metrics.watchCoalesced.increment();
+      if (f.dirty.add(e.service()) && f.dirty.size() > hub.limits.maxDirtyServices()) {
+        f.dirty.clear();
+        f.needsReset = true;
+      }
+    }
+    // then what is owed: the snapshot's chunks, then the services changed meanwhile
+    while (f.outbox.isEmpty() && room()) {
+      if (f.needsReset) {
+        reset(f, "too slow");
+      } else if (f.snapshot != null) {
+        nextChunk(f);
+      } else if (!f.dirty.isEmpty()) {
+        nextService(f);
+      } else {
+        break;
+      }
+      flush(f);
+    }
+    return budget;
+  }
+
+  /** Sends the outbox's frames to each id of the feed while there is room. */
+  private void flush(Feed f) {
+    while (!f.outbox.isEmpty()) {
+      Out o = f.outbox.peek();
+      if (o.only() != null) {
+        if (!room() || !write(o.forId(o.only()), false)) {
+          return;
+        }
+        f.outbox.poll();
+        continue;
+      }
+      while (f.nextId < f.ids.size()) {
+        if (!room() || !write(o.forId(f.ids.get(f.nextId)), false)) {
+          return;
+        }
+        f.nextId++;
+      }
+      f.outbox.poll();
+      f.nextId = 0;
+      f.lastSentAt = System.currentTimeMillis();
+    }
+  }
+
+  /** Feeds with the same filter that have both caught up become one (they would send the same frames). */
+  private void mergeIdenticalFeeds(long head) {
+    if (feeds.size() < 2) {
+      return;
+    }
+    Map<Filter, Feed> first = new HashMap<>();
+    for (Iterator<Feed> it = feeds.iterator(); it.hasNext(); ) {
+      Feed f = it.next();
+      if (f.cursor != head || !f.live()) {
+        continue;
+      }
+      Feed into = first.putIfAbsent(f.filter, f);
+      if (into != null) {
+        into.ids.addAll(f.ids);
+        into.lastSentAt = Math.min(into.lastSentAt, f.lastSentAt);
+        for (String id : f.ids) {
+          subs.put(id, into);
+        }
+        it.remove();
+      }
+    }
+  }
+
+  /** Once a second: keepalive ping, bookmarks for idle subscriptions, the slow-consumer deadlines. */
   void tick(long now) {
     if (closing) {
       return;
     }
+    passBytes = 0;
+    if (!full()) {
+      fullSince = 0;
+    } else if (fullSince == 0) {
+      fullSince = now;
+    }
     if (fullSince != 0 && now - fullSince > hub.limits.slowCloseMs()) {
-      hub.metrics.watchSlowCloses.increment();
-      closing = true;
-      ws.close(CLOSE_TOO_SLOW, "consumer too slow");
+      slowClose("consumer too slow: its queue stayed full for " + hub.limits.slowCloseMs() / 1000 + " s");
       return;
     }
-    if (now - lastPing >= hub.limits.pingMs()) {
+    if (hub.underPressure() && queued >= hub.share() && now - lastProgress >= hub.limits.pressureCloseMs()) {
+      slowClose("consumer too slow: not reading while the node's watch budget is nearly used");
+      return;
+    }
+    if (now - lastPing >= hub.limits.pingMs() && room()) {
       lastPing = now;
-      ws.writePing(io.vertx.core.buffer.Buffer.buffer("k"));
+      ws.writePing(Buffer.buffer("k"));
     }
     long head = hub.log.head();
-    for (Sub sub : subs.values()) {
-      if (sub.cursor == head && !sub.coalescing && now - sub.lastSentAt >= hub.limits.bookmarkMs()
-          && !ws.writeQueueFull()) {
-        send(sub, frame("bookmark", sub).field("epoch", hub.epoch).field("revision", head).endObject().toString());
+    for (Feed f : feeds) {
+      if (f.cursor == head && f.live() && now - f.lastSentAt >= hub.limits.bookmarkMs() && room()) {
+        f.outbox.add(out("bookmark", new JsonWriter().field("epoch", hub.epoch).field("revision", head)));
+        flush(f);
       }
     }
+  }
+
+  private void slowClose(String reason) {
+    if (!closing) {
+      hub.metrics.watchSlowCloses.increment();
+    }
+    closeWith(CLOSE_TOO_SLOW, reason);
   }
 
   void goAway() {
@@ -404,20 +602,73 @@ final class WatchSession {
     ws.close(CLOSE_GOING_AWAY, "node shutting down");
   }
 
-  // ---- helpers ----
+  // ---- writing ----
 
-  private JsonWriter frame(String type, Sub sub) {
-    return new JsonWriter().beginObject().field("type", type).field("id", sub.id);
+  /** Whether this connection's own queue is at its bound. */
+  private boolean full() {
+    return queued >= hub.limits.maxQueuedBytes() || ws.writeQueueFull();
   }
 
-  private void send(Sub sub, String frame) {
-    sub.lastSentAt = System.currentTimeMillis();
-    send(frame);
+  /** Whether subscription frames may be queued now. */
+  private boolean room() {
+    if (closing || queued >= hub.limits.maxQueuedBytes() || passBytes >= DRAIN_BYTES || ws.writeQueueFull()) {
+      return false;
+    }
+    if (queued >= hub.share() && hub.underPressure()) {
+      // over half the budget: no connection grows past its share, so the rest stays for the others
+      hub.starved();
+      return false;
+    }
+    return true;
   }
 
-  private void send(String frame) {
-    if (!ws.isClosed()) {
-      ws.writeTextMessage(frame);
+  /**
+   * Queues one frame if the node-wide budget allows, and counts it until its write completes.
+   *
+   * @return false when refused (the caller keeps it for later)
+   */
+  private boolean write(String frame, boolean control) {
+    if (ws.isClosed() || closing) {
+      return false;
+    }
+    long n = utf8Length(frame);
+    if (!hub.reserve(n, control)) {
+      hub.starved();
+      return false;
+    }
+    if (queued == 0) {
+      lastProgress = System.currentTimeMillis();
+    }
+    queued += n;
+    passBytes += n;
+    ws.writeTextMessage(frame).onComplete(ar -> {
+      if (dead) {
+        return;
+      }
+      queued -= n;
+      hub.release(n);
+      lastProgress = System.currentTimeMillis();
+      if (blocked && queued <= hub.limits.maxQueuedBytes() / 2) {
+        blocked = false;
+        loop.wake();
+      }
+    });
+    if (queued >= hub.limits.maxQueuedBytes()) {
+      blocked = true;
+    }
+    return true;
+  }
+
+  /**
+   * A reply to the client (hello, pong, error, unsubscribed): queued even when subscription frames
+   * wait, up to one more maxFrameBytes; a client that keeps asking but does not read is closed.
+   */
+  private void control(String frame) {
+    if (closing || ws.isClosed()) {
+      return;
+    }
+    if (queued >= hub.limits.maxQueuedBytes() + hub.limits.maxFrameBytes() || !write(frame, true)) {
+      slowClose("consumer too slow: it sends requests but does not read the answers");
     }
   }
 
@@ -427,7 +678,30 @@ final class WatchSession {
     if (id != null) {
       w.field("id", clip(id));
     }
-    send(w.field("code", code).field("message", message).endObject().toString());
+    control(w.field("code", code).field("message", message).endObject().toString());
+  }
+
+  /**
+   * Cuts the TCP connection under a WebSocket (Vert.x has no public call for it). The socket handed
+   * to the server's WebSocket handler is the handshake (a future of the socket), so look through it.
+   */
+  static void abort(ServerWebSocket ws) {
+    Object impl = ws instanceof io.vertx.core.Future<?> f && f.succeeded() ? f.result() : ws;
+    if (impl instanceof WebSocketInternal internal) {
+      internal.channelHandlerContext().channel().close();
+    } else {
+      throw new IllegalStateException("cannot cut a WebSocket of " + ws.getClass().getName());
+    }
+  }
+
+  /** A feed frame: {@code fields} holds the fields after type and id (no object start). */
+  private static Out out(String type, JsonWriter fields) {
+    return out(type, fields, null);
+  }
+
+  private static Out out(String type, JsonWriter fields, String only) {
+    String rest = fields.endObject().toString();
+    return new Out(type, rest.equals("}") ? rest : "," + rest, only);
   }
 
   static void writeInstance(JsonWriter w, Instance i) {
@@ -437,6 +711,18 @@ final class WatchSession {
         .field("enabled", i.enabled()).field("metadata", i.metadata()).field("version", i.version()).endObject();
   }
 
+  /** The size of {@code s} in UTF-8, without encoding it. */
+  static long utf8Length(String s) {
+    long n = s.length();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        n += c < 0x800 ? 1 : Character.isSurrogate(c) ? 1 : 2; // a surrogate pair: 4 bytes for 2 chars
+      }
+    }
+    return n;
+  }
+
   private static String text(JsonNode n, String field) {
     JsonNode v = n.get(field);
     return v == null || v.isNull() || !v.isTextual() || v.asText().isEmpty() ? null : v.asText();
@@ -444,9 +730,5 @@ final class WatchSession {
 
   private static String clip(String s) {
     return s.length() > 64 ? s.substring(0, 64) + "..." : s;
-  }
-
-  private static Iterable<ServiceEntry> single(ServiceEntry e) {
-    return e == null ? List.of() : List.of(e);
   }
 }
