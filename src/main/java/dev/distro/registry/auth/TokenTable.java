@@ -111,6 +111,10 @@ public final class TokenTable {
         throw new IllegalArgumentException("bad token entry at " + where + ": expected 'name token grant...'"
             + " (grant: namespace:r, namespace:w or namespace:rw)");
       }
+      if (f[1].length() >= MIN_TOKEN_LENGTH && f[0].contains(f[1])) {
+        throw new IllegalArgumentException("token name at " + where + " contains the token itself: names are shown in"
+            + " messages and logs, tokens never");
+      }
       if (!NAME.matcher(f[0]).matches()) {
         throw new IllegalArgumentException("bad token name at " + where + ": letters, digits, '_', '.', '-',"
             + " up to 64");
@@ -131,7 +135,9 @@ public final class TokenTable {
         String ns = colon < 0 ? "" : f[g].substring(0, colon);
         String perm = colon < 0 ? "" : f[g].substring(colon + 1);
         if (!NAMESPACE.matcher(ns).matches() || !perm.matches("r|w|rw|wr")) {
-          throw new IllegalArgumentException("bad grant '" + f[g] + "' of token '" + f[0] + "' at " + where
+          // a field as long as a token may be one (pasted in the wrong place): never echoed
+          String shown = f[g].length() < MIN_TOKEN_LENGTH ? " '" + f[g] + "'" : "";
+          throw new IllegalArgumentException("bad grant " + (g - 1) + shown + " of token '" + f[0] + "' at " + where
               + ": expected namespace:r, namespace:w or namespace:rw (namespace * = all)");
         }
         Set<Access> set = grants.computeIfAbsent(ns, k -> java.util.EnumSet.noneOf(Access.class));
