@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.distro.registry.config.ConfigException;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.distro.SyncCodec;
 import dev.distro.registry.model.Instance;
@@ -19,6 +20,7 @@ import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -35,8 +37,17 @@ import java.util.function.Supplier;
  */
 class ParamsFuzzTest {
 
-  static final NodeConfig CONFIG = NodeConfig.defaults();
-  final Params params = new Params(CONFIG);
+  /** The defaults, and the widest limits a node accepts: the rule must hold under any valid configuration. */
+  static final List<Params> PARAMS = List.of(new Params(NodeConfig.defaults()), new Params(widest()));
+
+  static NodeConfig widest() {
+    try {
+      return NodeConfig.of(Map.of("max-service-name-length", "4096", "max-metadata-bytes", String.valueOf(1024 * 1024),
+          "max-metadata-entries", "10000"));
+    } catch (ConfigException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   @FuzzTest(maxDuration = "5s")
   void params(byte[] input) throws IOException {
@@ -48,8 +59,12 @@ class ParamsFuzzTest {
     } catch (IllegalArgumentException e) {
       return; // bad percent-encoding: the HTTP layer answers 400 before any parameter is read
     }
-    Call c = new Call(request(query), false, null);
+    for (Params params : PARAMS) {
+      check(params, new Call(request(query), false, null));
+    }
+  }
 
+  static void check(Params params, Call c) throws IOException {
     ServiceKey key = parse("serviceName", () -> params.service(c));
     String ip = parse("ip", () -> Params.ip(c.param("ip")));
     Integer port = parse("port", () -> Params.port(c.param("port")));
