@@ -22,7 +22,8 @@ import java.nio.charset.StandardCharsets;
  * as the peer API parses it and applied entry by entry with {@link SyncCodec#apply}. A body that
  * does not parse is the one declared bad input (an {@link IOException}, answered 400); an entry
  * that does not check out is counted as rejected; nothing else may come out. Every entry is
- * accounted for once (applied, stale or rejected); what was applied is valid and encodes to an
+ * accounted for once (applied, stale or rejected); the same batch again changes nothing; what was
+ * applied is valid and encodes to an
  * entry that applies on another peer unchanged; and the work is bounded by the input: the thread
  * allocates at most a fixed multiple of the body's size.
  *
@@ -79,6 +80,14 @@ class SyncCodecFuzzTest {
     }
     long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
     assertEquals(2L * entries.size(), (long) out.applied + out.stale + out.rejected, "every entry counted once");
+    // a batch delivered again (a retry after a lost acknowledgement) changes nothing
+    long revision = store.revision();
+    SyncCodec.Outcome again = new SyncCodec.Outcome();
+    for (JsonNode e : entries) {
+      SyncCodec.apply(store, e, Reason.SYNC, again);
+    }
+    assertEquals(0, again.applied, "a repeated batch applied again");
+    assertEquals(revision, store.revision(), "a repeated batch changed the registry");
     for (ServiceEntry s : store.services()) {
       for (Registration r : s.registrations()) {
         Instance i = r.instance();

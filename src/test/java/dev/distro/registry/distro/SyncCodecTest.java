@@ -41,6 +41,28 @@ class SyncCodecTest {
   }
 
   @Test
+  void serviceDelete_deliveredTwice_changesNothingTheSecondTime() throws Exception {
+    // SyncCodecFuzzTest's finding: a service that still has instances keeps them and has its
+    // settings reset by a peer's delete; the same delete again (a retried batch) reset them again,
+    // a new revision and a change event each time
+    RegistryStore peer = new RegistryStore(clock);
+    ServiceKey svc = new ServiceKey("public", "G", "svc");
+    Instance i = new Instance(svc, "DEFAULT", "10.0.0.1", 80, 1.0, true, true, true, Map.of(), peer.versions().next());
+    assertEquals(1, apply(peer, i).applied);
+    StringBuilder sb = new StringBuilder();
+    SyncCodec.writeServiceDel(new JsonWriter(sb), svc, peer.versions().next());
+    byte[] delete = sb.toString().getBytes(StandardCharsets.UTF_8);
+    SyncCodec.Outcome first = new SyncCodec.Outcome();
+    SyncCodec.apply(peer, Json.parse(delete), Reason.SYNC, first);
+    assertEquals(1, first.applied);
+    long revision = peer.revision();
+    SyncCodec.Outcome again = new SyncCodec.Outcome();
+    SyncCodec.apply(peer, Json.parse(delete), Reason.SYNC, again);
+    assertEquals(1, again.stale, "already applied");
+    assertEquals(revision, peer.revision(), "no new revision");
+  }
+
+  @Test
   void serviceName_longerThanAnyNodeAccepts_isRejected() throws Exception {
     RegistryStore peer = new RegistryStore(clock);
     Instance i = new Instance(new ServiceKey("public", "DEFAULT_GROUP", "s".repeat(NodeConfig.MAX_SERVICE_NAME_LENGTH + 1)),
