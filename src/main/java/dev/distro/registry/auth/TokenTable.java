@@ -111,19 +111,27 @@ public final class TokenTable {
         throw new IllegalArgumentException("bad token entry at " + where + ": expected 'name token grant...'"
             + " (grant: namespace:r, namespace:w or namespace:rw)");
       }
+      if (f[1].length() >= MIN_TOKEN_LENGTH && f[0].contains(f[1])) {
+        throw new IllegalArgumentException("token name at " + where + " contains the token itself: names are shown in"
+            + " messages and logs, tokens never");
+      }
       if (!NAME.matcher(f[0]).matches()) {
         throw new IllegalArgumentException("bad token name at " + where + ": letters, digits, '_', '.', '-',"
             + " up to 64");
       }
+      // Messages show a field only when it is shorter than any token: a line that lacks its name
+      // has its token where the name goes, and a token pasted into a grant must not show either.
+      String token = mayShow(f[0]) ? "token '" + f[0] + "'" : "the token";
       if (!names.add(f[0])) {
-        throw new IllegalArgumentException("duplicate token name '" + f[0] + "' at " + where);
+        throw new IllegalArgumentException("duplicate token name" + (mayShow(f[0]) ? " '" + f[0] + "'" : "")
+            + " at " + where);
       }
       if (f[1].length() < MIN_TOKEN_LENGTH) {
-        throw new IllegalArgumentException("token '" + f[0] + "' at " + where + " is too short: it needs at least "
+        throw new IllegalArgumentException(token + " at " + where + " is too short: it needs at least "
             + MIN_TOKEN_LENGTH + " characters");
       }
       if (!tokens.add(f[1])) {
-        throw new IllegalArgumentException("token '" + f[0] + "' at " + where + " repeats another entry's token");
+        throw new IllegalArgumentException(token + " at " + where + " repeats another entry's token");
       }
       Map<String, Set<Access>> grants = new LinkedHashMap<>();
       for (int g = 2; g < f.length; g++) {
@@ -131,7 +139,8 @@ public final class TokenTable {
         String ns = colon < 0 ? "" : f[g].substring(0, colon);
         String perm = colon < 0 ? "" : f[g].substring(colon + 1);
         if (!NAMESPACE.matcher(ns).matches() || !perm.matches("r|w|rw|wr")) {
-          throw new IllegalArgumentException("bad grant '" + f[g] + "' of token '" + f[0] + "' at " + where
+          String grant = mayShow(f[g]) ? "'" + f[g] + "'" : "number " + (g - 1);
+          throw new IllegalArgumentException("bad grant " + grant + " of " + token + " at " + where
               + ": expected namespace:r, namespace:w or namespace:rw (namespace * = all)");
         }
         Set<Access> set = grants.computeIfAbsent(ns, k -> java.util.EnumSet.noneOf(Access.class));
@@ -145,6 +154,11 @@ public final class TokenTable {
       entries.add(new Entry(f[0], sha256(f[1]), Map.copyOf(grants)));
     }
     return new TokenTable(entries);
+  }
+
+  /** A field shorter than any token cannot be one, so a message may show it. */
+  private static boolean mayShow(String field) {
+    return field.length() < MIN_TOKEN_LENGTH;
   }
 
   static byte[] sha256(String s) {

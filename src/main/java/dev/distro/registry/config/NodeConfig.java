@@ -41,6 +41,8 @@ public final class NodeConfig {
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
   public static final int DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
   public static final int DEFAULT_MAX_SERVICE_NAME_LENGTH = 512;
+  /** The largest {@code max-service-name-length}: every member accepts names this long from peers. */
+  public static final int MAX_SERVICE_NAME_LENGTH = 4096;
   public static final int DEFAULT_MAX_METADATA_BYTES = 4 * 1024;
   public static final int DEFAULT_MAX_METADATA_ENTRIES = 64;
   public static final long DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
@@ -212,7 +214,7 @@ public final class NodeConfig {
         : intIn(v, "event-loops", 1, 1024);
     maxBodyBytes = intIn(v, "max-body-bytes", 1024, 64 * 1024 * 1024);
     maxHeaderBytes = intIn(v, "max-header-bytes", 1024, 1024 * 1024);
-    maxServiceNameLength = intIn(v, "max-service-name-length", 1, 4096);
+    maxServiceNameLength = intIn(v, "max-service-name-length", 1, MAX_SERVICE_NAME_LENGTH);
     maxMetadataBytes = intIn(v, "max-metadata-bytes", 64, 1024 * 1024);
     maxMetadataEntries = intIn(v, "max-metadata-entries", 1, 10_000);
     shutdownGraceMs = longIn(v, "shutdown-grace-ms", 0, 600_000);

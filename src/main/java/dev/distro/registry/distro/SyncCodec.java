@@ -1,6 +1,7 @@
 package dev.distro.registry.distro;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.model.ServiceMeta;
@@ -247,7 +248,7 @@ public final class SyncCodec {
   public static String apply(RegistryStore store, JsonNode n, Reason reason, Outcome out, Ownerships owners) {
     try {
       String op = text(n, "o");
-      ServiceKey key = new ServiceKey(text(n, "ns"), text(n, "g"), text(n, "s"));
+      ServiceKey key = new ServiceKey(text(n, "ns"), text(n, "g"), text(n, "s", NodeConfig.MAX_SERVICE_NAME_LENGTH));
       long version = version(n, store);
       switch (op) {
         case "put" -> {
@@ -334,8 +335,13 @@ public final class SyncCodec {
   }
 
   private static String text(JsonNode n, String field) {
+    return text(n, field, 1024);
+  }
+
+  /** A non-empty string of at most {@code max} characters (a service name: as long as any member may accept). */
+  private static String text(JsonNode n, String field, int max) {
     JsonNode v = n.get(field);
-    if (v == null || !v.isTextual() || v.asText().isEmpty() || v.asText().length() > 1024) {
+    if (v == null || !v.isTextual() || v.asText().isEmpty() || v.asText().length() > max) {
       throw new Refused(Rejection.BAD_FIELD, "bad field " + field, 0);
     }
     return v.asText();

@@ -13,6 +13,7 @@ import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
@@ -29,10 +30,16 @@ import java.util.logging.Logger;
 public final class HealthVerticle extends VerticleBase implements ChangeListener {
 
   private dev.distro.registry.node.Liveness liveness;
+  private LongAdder sweeps = new LongAdder();
 
   /** Lets the liveness probe watch this verticle's event loop. */
   public void liveness(dev.distro.registry.node.Liveness l) {
     this.liveness = l;
+  }
+
+  /** Where completed sweeps are counted (the node's metrics; tests prove with it that sweeps ran). */
+  public void countSweeps(LongAdder counter) {
+    this.sweeps = counter;
   }
 
 
@@ -211,6 +218,7 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
         return;
       }
     }
+    sweeps.increment();
   }
 
   /** How many leases the sweep has looked at since start (a measure of its cost). */

@@ -82,6 +82,7 @@ public final class Node {
     HealthVerticle health = new HealthVerticle(store, ctx.switches, cluster, config.healthSweepIntervalMs,
         config.expireInstances, config.self(), config.verifyIntervalMs);
     health.liveness(ctx.liveness);
+    health.countSweeps(ctx.metrics.healthSweeps);
     Future<Void> tokens = !config.authEnabled ? Future.succeededFuture()
         : node.deploy(() -> new TokenFileVerticle(ctx.access, config.authTokensFile, config.authReloadMs), 1);
     Future<Void> chain = tokens.compose(v -> node.deploy(() -> health, 1))

@@ -75,6 +75,7 @@ public final class NodeContext {
     meters.counter("distro_registrations", "instances added (client or peer)", m.registrations);
     meters.counter("distro_deregistrations", "instances removed by a deregister or a peer", m.deregistrations);
     meters.counter("distro_expirations", "instances removed by heartbeat expiry", m.expirations);
+    meters.counter("distro_health_sweeps", "lease sweeps completed (the heartbeat TTL's rounds)", m.healthSweeps);
     meters.counter("distro_unhealthy_marks", "instances marked unhealthy by the TTL", m.unhealthyMarks);
     meters.counter("distro_beats", "heartbeats received", m.beats);
     meters.counter("distro_changes", "registry changes (revisions)", m.changes);

@@ -109,6 +109,8 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
   private final AtomicLong targetCount = new AtomicLong();
   private final Set<ServiceKey> dirty = ConcurrentHashMap.newKeySet();
   private final Map<Long, Round> rounds = new HashMap<>();
+  private volatile long roundsTimedOut; // written on this verticle's loop only
+
   private final AtomicLong clock = new AtomicLong(System.nanoTime());
   private volatile long encodings;
   private DatagramSocket socket;
@@ -218,6 +220,7 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
       if (now - r.sentAt < ACK_TIMEOUT_MS) {
         continue;
       }
+      roundsTimedOut++;
       if (!r.retried) {
         r.retried = true;
         r.sentAt = now;
@@ -339,5 +342,10 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
       return Buffer.buffer(raw);
     }
     return Buffer.buffer(out.toByteArray());
+  }
+
+  /** Push rounds that reached an ack timeout (retried or given up); for tests. */
+  long roundsTimedOut() {
+    return roundsTimedOut;
   }
 }

@@ -16,6 +16,8 @@ public final class NodeMetrics implements ChangeListener {
   public final LongAdder beats = new LongAdder();
   public final LongAdder unhealthyMarks = new LongAdder();
   public final LongAdder expirations = new LongAdder();
+  /** Lease sweeps that judged everything due when they started (the TTL's rounds). */
+  public final LongAdder healthSweeps = new LongAdder();
   public final LongAdder changes = new LongAdder();
   public final LongAdder requests = new LongAdder();
   public final LongAdder clientErrors = new LongAdder();

@@ -418,7 +418,7 @@ public final class RegistryStore {
       tombstones.merge(SERVICE_TOMBSTONE_PREFIX + key, new Tombstone(version, now),
           (a, b) -> a.version() >= b.version() ? a : b);
       ServiceEntry entry = services.get(key);
-      if (entry == null || entry.meta.version() > version) {
+      if (entry == null || entry.meta.version() >= version) { // equal: this delete, delivered again
         return null;
       }
       if (!entry.instances.isEmpty()) {

@@ -54,6 +54,8 @@ public final class WatchHub implements ChangeListener {
   private volatile boolean starved;
   /** Snapshot chunks encoded (each is sent to every subscription of its feed). */
   final java.util.concurrent.atomic.LongAdder snapshotChunks = new java.util.concurrent.atomic.LongAdder();
+  /** Periodic passes of the loops (pings, bookmarks, slow-consumer checks); tests prove windows with it. */
+  final java.util.concurrent.atomic.LongAdder loopTicks = new java.util.concurrent.atomic.LongAdder();
   private final List<WatchLoop> loops = new CopyOnWriteArrayList<>();
 
   public WatchHub(RegistryStore store, EventLog log, NodeMetrics metrics, Limits limits) {

@@ -87,6 +87,7 @@ public final class WatchLoop {
   }
 
   private void tick() {
+    hub.loopTicks.increment();
     long now = System.currentTimeMillis();
     for (WatchSession s : new ArrayList<>(sessions)) {
       s.tick(now);

@@ -111,7 +111,10 @@ class NacosClientCompatTest {
         "preserved.ip.delete.timeout", "2000")));
     long before = node.context().metrics.beats.sum();
     Poll.until(Duration.ofSeconds(5), "beats reach the node", () -> node.context().metrics.beats.sum() >= before + 2);
-    Poll.holdsFor(Duration.ofMillis(3_000), () -> {
+    // 3 s is past the 1 s beat timeout and the 2 s delete timeout, and the lease sweeps (every 50 ms)
+    // that would mark or drop the instance must have run
+    Poll.Rounds sweeps = Poll.rounds("lease sweeps", 30, node.context().metrics.healthSweeps::sum);
+    Poll.holdsFor(Duration.ofMillis(3_000), sweeps, () -> {
       var hosts = api.list("beating").getJsonArray("hosts");
       if (hosts.size() != 1 || !hosts.getJsonObject(0).getBoolean("healthy")) {
         return "instance lost or unhealthy while its client beats: " + hosts;

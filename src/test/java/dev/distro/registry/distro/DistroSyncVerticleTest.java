@@ -114,7 +114,8 @@ class DistroSyncVerticleTest {
     Poll.until(Duration.ofSeconds(10), "the first batch fails", () -> node.metrics.syncFailures.sum() == 1);
     assertEquals(1, sync.pending(peer), "the change is kept for the retry");
     clock.advance(Duration.ofMillis(150));
-    Poll.holdsFor(Duration.ofMillis(300), () -> requests.get() > 1 ? "retried before its 200 ms backoff" : null);
+    Poll.holdsFor(Duration.ofMillis(300), Poll.rounds("sync flush passes", 2, sync::flushes),
+        () -> requests.get() > 1 ? "retried before its 200 ms backoff" : null);
     clock.advance(Duration.ofMillis(60));
     Poll.until(Duration.ofSeconds(10), "retried once 200 ms passed", () -> node.metrics.syncBatchesSent.sum() == 1);
     assertEquals(2, requests.get());
@@ -130,7 +131,8 @@ class DistroSyncVerticleTest {
     Poll.until(Duration.ofSeconds(10), "the first batch fails", () -> node.metrics.syncFailures.sum() == 1);
     // NTP steps the wall clock two hours forward: the 200 ms backoff has not passed for all that
     clock.stepWall(Duration.ofHours(2));
-    Poll.holdsFor(Duration.ofMillis(300), () -> requests.get() > 1 ? "a forward wall step skipped the backoff" : null);
+    Poll.holdsFor(Duration.ofMillis(300), Poll.rounds("sync flush passes", 2, sync::flushes),
+        () -> requests.get() > 1 ? "a forward wall step skipped the backoff" : null);
     clock.advance(Duration.ofMillis(250));
     Poll.until(Duration.ofSeconds(10), "retried after its backoff", () -> node.metrics.syncFailures.sum() == 2);
     // and four hours back: the 400 ms backoff still ends after 400 ms, not four hours later

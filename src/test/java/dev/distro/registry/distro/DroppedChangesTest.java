@@ -82,7 +82,10 @@ class DroppedChangesTest {
     for (String n : cluster.addresses()) {
       Poll.until(Duration.ofSeconds(20), "all six on " + n, () -> listsAll(n, "dropped", ips));
     }
-    Poll.holdsFor(Duration.ofSeconds(3), () -> {
+    // what could take them away again: the owner's verify rounds and repairs
+    Poll.holdsFor(Duration.ofSeconds(3), Poll.rounds("verify rounds on every node", 2,
+        () -> cluster.addresses().stream().mapToLong(n -> cluster.node(n).context().metrics.verifyRounds.sum())
+            .min().orElseThrow()), () -> {
       for (String n : cluster.addresses()) {
         if (!listsAll(n, "dropped", ips)) {
           return "an instance left " + n + " again";

@@ -26,10 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SIGTERM on one node of a 3-process cluster under steady heartbeats: its readiness turns 503
- * first, it exits within the grace period, and the survivors keep every instance, healthy.
+ * first, it exits within 4 s (1.5 s of it the shutdown delay), and the survivors keep every instance, healthy.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class GracefulShutdownIT {
+
+  /**
+   * The longest SIGTERM-to-exit this test accepts: the 1.5 s shutdown delay (readiness 503, load
+   * balancers move away) plus 2.5 s for the rest on a loaded 2-core machine. README (Shutdown)
+   * quotes the measured figure, about 1.65 s, and this bound.
+   */
+  static final long EXIT_WITHIN_MS = 4_000;
 
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   final List<Process> processes = new ArrayList<>();
@@ -65,6 +72,16 @@ class GracefulShutdownIT {
       Thread.currentThread().interrupt();
       return "";
     }
+  }
+
+  /** A counter's value from the node's /metrics, or -1 if it cannot be read. */
+  long counter(int port, String series) {
+    for (String line : body(port, "/metrics").split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return (long) Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    return -1;
   }
 
   @Test
@@ -128,13 +145,20 @@ class GracefulShutdownIT {
       }
     }
     assertTrue(sawNotReady, "readiness turned 503 before the node went away");
-    assertTrue(node.waitFor(15, TimeUnit.SECONDS), "exited within the grace period");
+    long left = EXIT_WITHIN_MS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertTrue(node.waitFor(Math.max(0, left), TimeUnit.MILLISECONDS),
+        "did not exit within " + EXIT_WITHIN_MS + " ms of SIGTERM (1.5 s of it the shutdown delay)");
     long exitMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     System.out.printf("SIGTERM to exit: %d ms (exit code %d)%n", exitMs, node.exitValue());
     String log = Files.readString(dir.resolve("node1.log"));
     assertTrue(log.contains("shutting down") && log.contains("stopped"), log);
 
-    Poll.holdsFor(Duration.ofSeconds(6), () -> {
+    // 6 s is past the instances' 4 s delete timeout; the survivors' lease sweeps (every 500 ms) are
+    // what would drop an instance whose beats went to the stopped node
+    Poll.Rounds sweeps = Poll.rounds("lease sweeps on each survivor", 8,
+        () -> Math.min(counter(survivors[0], "distro_health_sweeps_total"),
+            counter(survivors[1], "distro_health_sweeps_total")));
+    Poll.holdsFor(Duration.ofSeconds(6), sweeps, () -> {
       for (int p : survivors) {
         String list = body(p, "/nacos/v1/ns/instance/list?serviceName=sd");
         if (list.split("\"healthy\":true").length != 31) {

@@ -219,6 +219,7 @@ class UdpPushVerticleTest {
     push.expire(Long.MAX_VALUE);
     assertEquals(0, push.targets());
     Poll.holdsFor(Duration.ofMillis(3 * UdpPushVerticle.ACK_TIMEOUT_MS),
+        Poll.rounds("push rounds at their ack timeout", 1, push::roundsTimedOut),
         () -> silent.size() > 1 ? "the retry went to a target that had expired" : null);
     assertEquals(0, metrics.udpPushFailed.sum(), "no failure counted for a target that is gone");
   }

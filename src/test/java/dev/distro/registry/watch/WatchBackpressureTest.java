@@ -85,7 +85,8 @@ class WatchBackpressureTest {
       store.register(new Instance(new ServiceKey("public", "ODD", "new" + i % 7), "DEFAULT", "10.9.0." + i % 250,
           81 + i, 1, true, true, true, PAD, 0));
     }
-    Poll.holdsFor(Duration.ofSeconds(1), () -> hub.queuedBytes() <= bound ? null
+    Poll.holdsFor(Duration.ofMillis(2_500), Poll.rounds("watch loop passes", 2, hub.loopTicks::sum),
+        () -> hub.queuedBytes() <= bound ? null
         : "queued " + hub.queuedBytes() + " bytes to a paused client, over " + bound);
     c.ws.resume();
     Map<String, JsonObject> all = WatchApiTest.registry(store);
