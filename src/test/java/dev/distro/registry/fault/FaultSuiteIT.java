@@ -1,5 +1,6 @@
 package dev.distro.registry.fault;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ class FaultSuiteIT {
       assertTrue(r.clean(), r.fault() + ": " + r + "\n" + suite.table());
     }
     if (System.getProperty("faults.only", "").isEmpty()) {
-      assertTrue(suite.rows.size() == 8, "every scenario ran: " + suite.rows.size());
+      assertEquals(10, suite.rows.size(), "every scenario ran");
     }
   }
 }
