@@ -69,6 +69,11 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   private long lastSweepNanos;
   private LongSupplier ticker = System::nanoTime;
   private boolean continuationPending;
+  /**
+   * When each member of the current ring entered it (monotonic ms): an owner that just came back
+   * (restarted, or out of service for a while) has not had a verify round to renew its replicas yet.
+   */
+  private final java.util.Map<String, Long> inRingSince = new java.util.concurrent.ConcurrentHashMap<>();
 
   public HealthVerticle(RegistryStore store, Switches switches, Ownership ownership, long sweepIntervalMs,
       boolean expireInstances) {
@@ -100,7 +105,16 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
       inbox.addAll(service.registrations());
     }
     renewedRing = ownership.ring();
-    ownership.onRingChange((before, after) -> context.runOnContext(v -> renewNewlyOwned(before, after)));
+    ownership.onRingChange((before, after) -> {
+      long now = store.clock().monotonicMillis();
+      for (String m : after.members()) {
+        if (!before.members().contains(m)) {
+          inRingSince.put(m, now);
+        }
+      }
+      inRingSince.keySet().retainAll(after.members());
+      context.runOnContext(v -> renewNewlyOwned(before, after));
+    });
     timerId = vertx.setPeriodic(sweepIntervalMs, id -> sweep());
     return Future.succeededFuture();
   }
@@ -261,11 +275,18 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   /**
    * A copy of another member's instance: kept while its owner renews it (verify rounds) or while
    * its own lease is fresh; evicted, locally and silently, once neither happened for the grace
-   * period ({@link #replicaGraceMs}). The owner's own TTL decides health; a replica never does.
+   * period ({@link #replicaGraceMs}), counted from the owner's entry into the ring at the earliest. The owner's own TTL decides health; a replica never does.
    */
   private void judgeReplica(Registration reg, Instance inst, long beat, long now) {
+    if (renewalPending()) {
+      // the ring changed and this node has not caught up with it yet (inRingSince included)
+      queue.schedule(reg, now + TICK_MS);
+      return;
+    }
     String owner = ownership.ownerOf(inst.ip(), inst.port());
-    long renewed = owner == null ? Long.MAX_VALUE : ownership.lastRenewedBy(owner);
+    // an owner that entered the ring since its last verify here gets a full grace period to send one
+    long renewed = owner == null ? Long.MAX_VALUE
+        : Math.max(ownership.lastRenewedBy(owner), inRingSince.getOrDefault(owner, 0L));
     long fresh = Math.max(beat, renewed);
     if (expireInstances && fresh != Long.MAX_VALUE && now - fresh > replicaGraceMs(inst)) {
       store.evict(reg, beat);

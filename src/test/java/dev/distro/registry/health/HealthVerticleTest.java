@@ -225,4 +225,98 @@ class HealthVerticleTest {
     sweep();
     assertEquals(0, health.tracked());
   }
+
+  @Test
+  void ownerBackInTheRing_getsAFullGrace_beforeItsReplicasAreEvicted() {
+    // Found by the fault suite: a member out of service for longer than the replica grace (30 s
+    // delete timeout + 3 verify rounds) came back and took its instances over again; the other
+    // members judged their copies by its last verify, from before it left, and evicted those due
+    // before its first verify round here: live instances missing on a correct member.
+    String self = "10.9.9.1:8848";
+    String back = "10.9.9.2:8848";
+    String other = "10.9.9.3:8848";
+    java.util.concurrent.atomic.AtomicReference<dev.distro.registry.cluster.Rendezvous> ring =
+        new java.util.concurrent.atomic.AtomicReference<>(new dev.distro.registry.cluster.Rendezvous(List.of(self)));
+    List<java.util.function.BiConsumer<dev.distro.registry.cluster.Rendezvous, dev.distro.registry.cluster.Rendezvous>>
+        listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Map<String, Long> renewed = new java.util.concurrent.ConcurrentHashMap<>();
+    Ownership cluster = new Ownership() {
+      @Override
+      public boolean isResponsible(String ip, int port) {
+        return self.equals(ring.get().ownerOf(ip, port));
+      }
+
+      @Override
+      public String ownerOf(String ip, int port) {
+        return ring.get().ownerOf(ip, port);
+      }
+
+      @Override
+      public long lastRenewedBy(String owner) {
+        return renewed.getOrDefault(owner, 0L);
+      }
+
+      @Override
+      public dev.distro.registry.cluster.Rendezvous ring() {
+        return ring.get();
+      }
+
+      @Override
+      public void onRingChange(java.util.function.BiConsumer<dev.distro.registry.cluster.Rendezvous,
+          dev.distro.registry.cluster.Rendezvous> listener) {
+        listeners.add(listener);
+      }
+    };
+    RegistryStore store = new RegistryStore(clock);
+    HealthVerticle health = new HealthVerticle(store, switches, cluster, 3_600_000, true, self, 5_000);
+    Wait.on(vertx.deployVerticle(health));
+    dev.distro.registry.cluster.Rendezvous all = new dev.distro.registry.cluster.Rendezvous(List.of(self, back, other));
+    dev.distro.registry.cluster.Rendezvous without = new dev.distro.registry.cluster.Rendezvous(List.of(self, other));
+    ring.set(all);
+    renewed.put(back, clock.monotonicMillis());
+    renewed.put(other, clock.monotonicMillis());
+    // copies here of instances the returning member owns, and the third member owns while it is away
+    List<String> its = new ArrayList<>();
+    for (int i = 1; its.size() < 10; i++) {
+      String ip = "10.1." + (i >> 8) + "." + (i & 255);
+      if (back.equals(all.ownerOf(ip, 80)) && other.equals(without.ownerOf(ip, 80))) {
+        store.register(new Instance(svc, "DEFAULT", ip, 80, 1.0, true, true, true, Map.of(), 0));
+        its.add(ip);
+      }
+    }
+    Wait.on(health.sweepNow());
+    changeRing(listeners, ring, without, health);
+    for (int i = 0; i < 4; i++) { // away for 64 s, longer than the grace (30 s + 3 x 5 s)
+      clock.advance(Duration.ofSeconds(16));
+      renewed.put(other, clock.monotonicMillis()); // the interim owner's verify rounds
+      Wait.on(health.sweepNow());
+    }
+    assertEquals(its.size(), count(store, its), "kept while the interim owner renews them");
+    changeRing(listeners, ring, all, health); // it is back and owns them again
+    for (int i = 0; i < 2; i++) { // 32 s: within a grace counted from its return
+      clock.advance(Duration.ofSeconds(16));
+      Wait.on(health.sweepNow());
+    }
+    assertEquals(its.size(), count(store, its), "evicted before the returning owner's first verify here");
+    for (int i = 0; i < 2; i++) { // an owner that never verifies after its return: gone after the grace
+      clock.advance(Duration.ofSeconds(16));
+      Wait.on(health.sweepNow());
+    }
+    assertEquals(0, count(store, its), "kept although the returning owner never renewed them");
+  }
+
+  static int count(RegistryStore store, List<String> ips) {
+    ServiceKey svc = new ServiceKey("public", "DEFAULT_GROUP", "s");
+    return (int) ips.stream().filter(ip -> store.find(svc, ip + "#80#DEFAULT") != null).count();
+  }
+
+  static void changeRing(
+      List<java.util.function.BiConsumer<dev.distro.registry.cluster.Rendezvous, dev.distro.registry.cluster.Rendezvous>> listeners,
+      java.util.concurrent.atomic.AtomicReference<dev.distro.registry.cluster.Rendezvous> ring,
+      dev.distro.registry.cluster.Rendezvous next, HealthVerticle health) {
+    dev.distro.registry.cluster.Rendezvous before = ring.getAndSet(next);
+    listeners.forEach(l -> l.accept(before, next));
+    Poll.until(Duration.ofSeconds(10), "the ring change handled", () -> !health.renewalPending());
+  }
+
 }
