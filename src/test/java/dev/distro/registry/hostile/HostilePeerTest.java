@@ -147,7 +147,9 @@ class HostilePeerTest {
         {"weight 1e999", "bad_field", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"w\":1e999,\"v\":" + now + "}"},
         {"weight negative", "bad_field", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"w\":-1,\"v\":" + now + "}"},
         {"unknown op", "unknown_op", "{\"o\":\"drop\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":" + now + "}"},
-        {"service name 2k", "bad_field", "{\"o\":\"put\",\"ns\":\"public\",\"g\":\"G\",\"s\":\"" + "s".repeat(2_000)
+        // longer than any member may accept from a client (NodeConfig.MAX_SERVICE_NAME_LENGTH)
+        {"service name 5k", "bad_field", "{\"o\":\"put\",\"ns\":\"public\",\"g\":\"G\",\"s\":\""
+            + "s".repeat(dev.distro.registry.config.NodeConfig.MAX_SERVICE_NAME_LENGTH + 1)
             + "\",\"c\":\"DEFAULT\",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":" + now + "}"},
         {"metadata not an object", "bad_field", "{\"o\":\"put\"," + key + ",\"ip\":\"6.6.6.6\",\"p\":1,\"m\":[1],\"v\":" + now + "}"}}) {
       // refused, and the answer names why
