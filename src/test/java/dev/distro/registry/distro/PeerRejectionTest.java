@@ -12,6 +12,7 @@ import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.support.Json;
 import dev.distro.registry.testing.FakeClock;
 import dev.distro.registry.testing.PeerCalls;
+import dev.distro.registry.testing.LogCapture;
 import dev.distro.registry.testing.Poll;
 import dev.distro.registry.testing.TestCluster;
 import io.vertx.core.Vertx;
@@ -19,12 +20,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -46,25 +44,12 @@ class PeerRejectionTest {
 
   TestCluster cluster;
   Vertx vertx;
-  /** Held here: the log manager keeps loggers only weakly, and a collected one loses its handlers. */
-  final Logger reportLog = Logger.getLogger(SyncReport.class.getName());
-  final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-  final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord r) {
-      logged.add(r);
-    }
-
-    @Override
-    public void flush() { }
-
-    @Override
-    public void close() { }
-  };
+  final LogCapture capture = LogCapture.of(SyncReport.class);
+  final List<LogRecord> logged = capture.records();
 
   @AfterEach
   void stop() {
-    reportLog.removeHandler(capture);
+    capture.close();
     if (cluster != null) {
       cluster.close();
     }
@@ -108,7 +93,7 @@ class PeerRejectionTest {
 
   @Test
   void clockAhead_isCountedLoggedAndAnsweredOnBothSides() {
-    reportLog.addHandler(capture);
+    capture.start();
     cluster = new TestCluster(2, Map.of("max-clock-skew-ms", "0"));
     String a = cluster.address(0);
     String b = cluster.address(1);

@@ -9,6 +9,7 @@ import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.testing.FakeClock;
+import dev.distro.registry.testing.LogCapture;
 import dev.distro.registry.testing.Poll;
 import dev.distro.registry.testing.TestCluster;
 import dev.distro.registry.testing.Wait;
@@ -16,12 +17,10 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,30 +30,18 @@ import org.junit.jupiter.api.Timeout;
 class VerifyVerticleTest {
 
   final Vertx vertx = Vertx.vertx();
-  final Logger verifyLog = Logger.getLogger(VerifyVerticle.class.getName());
-  final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-  final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord r) {
-      logged.add(r);
-    }
-
-    @Override
-    public void flush() { }
-
-    @Override
-    public void close() { }
-  };
+  final LogCapture capture = LogCapture.of(VerifyVerticle.class);
+  final List<LogRecord> logged = capture.records();
 
   @AfterEach
   void stop() {
-    verifyLog.removeHandler(capture);
+    capture.close();
     Wait.on(vertx.close(), 30);
   }
 
   @Test
   void failedVerify_isCountedAndWarnedOncePerInterval() throws Exception {
-    verifyLog.addHandler(capture);
+    capture.start();
     int selfPort = TestCluster.freePortPairForTests();
     int peerPort = TestCluster.freePortPairForTests();
     String self = "127.0.0.1:" + selfPort;

@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distro.registry.testing.FakeClock;
+import dev.distro.registry.testing.LogCapture;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
@@ -16,23 +15,12 @@ import org.junit.jupiter.api.Test;
 /** At most one line per key and interval, on the monotonic clock; the next line counts those held back. */
 class LogThrottleTest {
 
-  final List<String> lines = new CopyOnWriteArrayList<>();
   final Logger log = Logger.getAnonymousLogger();
+  final LogCapture capture = new LogCapture(log);
 
   LogThrottleTest() {
     log.setUseParentHandlers(false);
-    log.addHandler(new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        lines.add(r.getMessage());
-      }
-
-      @Override
-      public void flush() { }
-
-      @Override
-      public void close() { }
-    });
+    capture.start();
   }
 
   @Test
@@ -48,6 +36,7 @@ class LogThrottleTest {
     assertFalse(t.warn(log, "k", () -> "fourth"));
     clock.advance(Duration.ofMillis(1));
     assertTrue(t.warn(log, "k", () -> "fifth"));
-    assertEquals(List.of("first", "another key", "fifth (3 similar messages held back)"), lines);
+    assertEquals(List.of("first", "another key", "fifth (3 similar messages held back)"),
+        capture.records().stream().map(LogRecord::getMessage).toList());
   }
 }
