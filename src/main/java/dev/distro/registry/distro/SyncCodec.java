@@ -7,6 +7,7 @@ import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.model.ServiceMeta;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeEvent.Reason;
+import dev.distro.registry.store.MergeRules;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ServiceEntry;
@@ -33,7 +34,7 @@ import java.util.Map;
  */
 public final class SyncCodec {
 
-  /** What the receiver knows about ownership, for the liveness rules of the store's remote writes. */
+  /** What the receiver knows about ownership, for the liveness rules ({@code MergeRules.Facts}). */
   public interface Ownerships {
 
     Ownerships NONE = new Ownerships() { };
@@ -255,8 +256,9 @@ public final class SyncCodec {
           Instance i = new Instance(key, text(n, "c"), text(n, "ip"), port(n), weight(n),
               n.path("h").asBoolean(true), n.path("e").asBoolean(true), true, metadata(n.get("m")), version);
           boolean fromOwner = reason == Reason.REPAIR && owners.senderOwns(i.ip(), i.port());
-          count(store.applyRemote(i, reason, owners.ownedHere(i.ip(), i.port()), fromOwner,
-              n.path("cs").asLong(0)) != null, out);
+          MergeRules.Facts facts = new MergeRules.Facts(owners.ownedHere(i.ip(), i.port()), fromOwner,
+              n.path("cs").asLong(0));
+          count(store.applyRemote(i, reason, facts) != null, out);
           return i.globalKey();
         }
         case "del" -> {

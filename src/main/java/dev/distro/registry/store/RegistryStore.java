@@ -6,12 +6,15 @@ import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.model.ServiceMeta;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.ChangeEvent.Type;
+import dev.distro.registry.store.MergeRules.Decision;
+import dev.distro.registry.store.MergeRules.Facts;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -29,7 +32,8 @@ import java.util.logging.Logger;
  * <p>Replication: every instance and every delete carries a version from {@link Versions}. A change
  * from a peer is applied only if it is newer than what this node holds, including deletes, which
  * leave a {@link Tombstone} for a while so that a stale copy arriving late cannot bring an instance
- * back.
+ * back. Which change wins is decided by {@link MergeRules}; this class only carries its decisions
+ * out, under the write lock.
  */
 public final class RegistryStore {
 
@@ -120,12 +124,7 @@ public final class RegistryStore {
    */
   public ChangeEvent register(Instance candidate) {
     long now = clock.monotonicMillis();
-    writeLock.lock();
-    try {
-      return putLocked(candidate.withVersion(versions.next()), Reason.REGISTER, now, true);
-    } finally {
-      writeLock.unlock();
-    }
+    return locked(() -> putLocked(candidate.withVersion(versions.next()), Reason.REGISTER, now, true));
   }
 
   /**
@@ -135,8 +134,7 @@ public final class RegistryStore {
    * @return the event, or null when the instance does not exist or nothing changed
    */
   public ChangeEvent update(ServiceKey key, String localId, UnaryOperator<Instance> change, Reason reason) {
-    writeLock.lock();
-    try {
+    return locked(() -> {
       Registration reg = find(key, localId);
       if (reg == null) {
         return null;
@@ -149,24 +147,16 @@ public final class RegistryStore {
       Instance next = desired.withVersion(versions.next());
       reg.instance = next;
       return commit(reg, Type.MODIFIED, reason, prev, next, next.version());
-    } finally {
-      writeLock.unlock();
-    }
+    });
   }
 
   /** Removes an instance; idempotent. */
   public ChangeEvent deregister(ServiceKey key, String localId, Reason reason) {
     long now = clock.monotonicMillis();
-    writeLock.lock();
-    try {
+    return locked(() -> {
       Registration reg = find(key, localId);
-      if (reg == null) {
-        return null;
-      }
-      return removeLocked(reg, reason, versions.next(), now, true);
-    } finally {
-      writeLock.unlock();
-    }
+      return reg == null ? null : removeLocked(reg, reason, versions.next(), now, true);
+    });
   }
 
   /**
@@ -197,8 +187,7 @@ public final class RegistryStore {
    * been renewed since {@code seenBeat}. Used by the TTL sweep.
    */
   public ChangeEvent markUnhealthy(Registration reg, long seenBeat) {
-    writeLock.lock();
-    try {
+    return locked(() -> {
       if (reg.removed || reg.lastBeat() != seenBeat || !reg.instance.healthy()) {
         return null;
       }
@@ -206,9 +195,7 @@ public final class RegistryStore {
       Instance next = prev.withHealthy(false, versions.next());
       reg.instance = next;
       return commit(reg, Type.MODIFIED, Reason.UNHEALTHY, prev, next, next.version());
-    } finally {
-      writeLock.unlock();
-    }
+    });
   }
 
   /** Removes an instance whose lease ran out, unless it was renewed since {@code seenBeat}. */
@@ -226,27 +213,14 @@ public final class RegistryStore {
 
   private ChangeEvent removeIfIdle(Registration reg, long seenBeat, Reason reason, boolean tombstone) {
     long now = clock.monotonicMillis();
-    writeLock.lock();
-    try {
-      if (reg.removed || reg.lastBeat() != seenBeat) {
-        return null;
-      }
-      return removeLocked(reg, reason, versions.next(), now, tombstone);
-    } finally {
-      writeLock.unlock();
-    }
+    return locked(() -> reg.removed || reg.lastBeat() != seenBeat
+        ? null : removeLocked(reg, reason, versions.next(), now, tombstone));
   }
 
   /** Creates or replaces a service's settings. */
   public ChangeEvent putServiceMeta(ServiceKey key, ServiceMeta meta) {
-    writeLock.lock();
-    try {
-      ServiceMeta stamped = new ServiceMeta(meta.protectThreshold(), meta.metadata(), meta.selector(),
-          meta.explicit(), versions.next());
-      return putServiceLocked(key, stamped, Reason.SERVICE);
-    } finally {
-      writeLock.unlock();
-    }
+    return locked(() -> putServiceLocked(key, new ServiceMeta(meta.protectThreshold(), meta.metadata(),
+        meta.selector(), meta.explicit(), versions.next()), Reason.SERVICE));
   }
 
   /**
@@ -256,8 +230,7 @@ public final class RegistryStore {
    */
   public boolean removeService(ServiceKey key) {
     long now = clock.monotonicMillis();
-    writeLock.lock();
-    try {
+    return locked(() -> {
       ServiceEntry entry = services.get(key);
       if (entry == null) {
         return true;
@@ -270,9 +243,7 @@ public final class RegistryStore {
       tombstones.put(SERVICE_TOMBSTONE_PREFIX + key, new Tombstone(v, now));
       commit(entry, null, Type.SERVICE_DELETED, Reason.SERVICE, null, null, v);
       return true;
-    } finally {
-      writeLock.unlock();
-    }
+    });
   }
 
   // ---- changes from peers ----
@@ -284,50 +255,42 @@ public final class RegistryStore {
    * @return the event, or null when the change was stale or changed nothing
    */
   public ChangeEvent applyRemote(Instance incoming, Reason reason) {
-    return applyRemote(incoming, reason, false, false, 0);
+    return applyRemote(incoming, reason, Facts.NONE);
   }
 
   /**
-   * Applies an instance from a peer.
+   * Applies an instance from a peer, as {@link MergeRules#put} decides.
    *
-   * @param ownedHere this node is responsible for the instance: a downgrade (unhealthy) older than
-   *     the client was last heard here is refused and the live instance re-asserted with a new
-   *     version (a lease restarted by an ownership change does not count: the client may be gone)
-   * @param fromOwner the sender owns the instance and this is its repair: its copy beats a delete
-   *     remembered here if the owner heard the client after that delete
-   * @param ownerHeardClient when the owner last heard the instance's client (ms; 0: unknown). A
-   *     member that has just taken an instance over may not have received its delete yet; its stale
-   *     copy must not undo it.
+   * @param ownedHere this node is responsible for the instance
+   * @param fromOwner the sender owns the instance and this is its repair
+   * @param ownerHeardClient when the owner last heard the instance's client (ms; 0: unknown)
    */
   public ChangeEvent applyRemote(Instance incoming, Reason reason, boolean ownedHere, boolean fromOwner,
       long ownerHeardClient) {
+    return applyRemote(incoming, reason, new Facts(ownedHere, fromOwner, ownerHeardClient));
+  }
+
+  /** Applies an instance from a peer, as {@link MergeRules#put} decides from {@code facts}. */
+  public ChangeEvent applyRemote(Instance incoming, Reason reason, Facts facts) {
     long now = clock.monotonicMillis();
     versions.observe(incoming.version());
-    writeLock.lock();
-    try {
+    return locked(() -> {
       Registration reg = find(incoming.service(), incoming.localId());
-      if (reg != null && reg.instance.version() >= incoming.version()) {
-        return null;
-      }
-      if (reg != null && ownedHere && !incoming.healthy() && reg.instance.healthy()
-          && reg.clientSeen() > Versions.millisOf(incoming.version())) {
-        return reassertLocked(reg);
-      }
       Tombstone t = tombstones.get(incoming.globalKey());
-      boolean ownerVouches = t != null && fromOwner && ownerHeardClient > Versions.millisOf(t.version());
-      if (t != null && !ownerVouches && (t.version() >= incoming.version() || !incoming.healthy())) {
-        // An unhealthy copy newer than a delete remembered here is a TTL mark made by a node that
-        // had not heard of the delete: it says nothing of the client, so it does not bring the
-        // instance back (a re-registration we missed comes with the owner's repair).
-        return null;
-      }
-      if (t != null) {
-        tombstones.remove(incoming.globalKey(), t);
-      }
-      return putLocked(incoming, reason, now, false);
-    } finally {
-      writeLock.unlock();
-    }
+      Decision d = MergeRules.put(reg == null ? null : reg.instance, reg == null ? 0 : reg.clientSeen(), t,
+          incoming, facts);
+      return switch (d.kind()) {
+        case APPLY -> {
+          if (t != null) {
+            tombstones.remove(incoming.globalKey(), t);
+          }
+          yield putLocked(incoming, reason, now, false);
+        }
+        case REASSERT -> reassertLocked(reg);
+        case DELETE_AT -> deleteAtLocked(reg, incoming.globalKey(), d.version(), reason, now);
+        default -> null;
+      };
+    });
   }
 
   /** Applies a delete received from a peer unless this node holds a newer version. */
@@ -336,41 +299,25 @@ public final class RegistryStore {
   }
 
   /**
-   * Applies a delete from a peer.
+   * Applies a delete from a peer, as {@link MergeRules#delete} decides.
    *
-   * @param ownedHere this node is responsible for the instance: a delete made before its client was
-   *     last heard here (say, an expiry on the far side of a partition while the client kept
-   *     beating here) is refused and the live instance re-asserted with a new version, which then
-   *     wins everywhere. A lease restarted by an ownership change does not count: a client that
-   *     deregistered through another node during a partition must stay deregistered.
+   * @param ownedHere this node is responsible for the instance
    */
   public ChangeEvent applyRemoteDelete(ServiceKey key, String localId, long version, Reason reason,
       boolean ownedHere) {
     long now = clock.monotonicMillis();
     versions.observe(version);
-    writeLock.lock();
-    try {
+    Facts facts = ownedHere ? new Facts(true, false, 0) : Facts.NONE;
+    return locked(() -> {
       Registration reg = find(key, localId);
-      String global = key.toString() + '#' + localId;
-      if (reg == null) {
-        tombstones.merge(global, new Tombstone(version, now), (a, b) -> a.version() >= b.version() ? a : b);
-        return null;
-      }
-      if (reg.instance.version() > version) {
-        if (reg.instance.healthy() || reg.clientSeen() > Versions.millisOf(version)) {
-          return null;
-        }
-        // Newer only by a TTL mark (unhealthy) made without hearing the client since the delete:
-        // the delete wins, under the newer version so that it also beats that mark elsewhere.
-        return removeLocked(reg, reason, reg.instance.version(), now, true);
-      }
-      if (ownedHere && reg.clientSeen() > Versions.millisOf(version)) {
-        return reassertLocked(reg);
-      }
-      return removeLocked(reg, reason, version, now, true);
-    } finally {
-      writeLock.unlock();
-    }
+      Decision d = MergeRules.delete(reg == null ? null : reg.instance, reg == null ? 0 : reg.clientSeen(),
+          version, facts);
+      return switch (d.kind()) {
+        case DELETE_AT -> deleteAtLocked(reg, key.toString() + '#' + localId, d.version(), reason, now);
+        case REASSERT -> reassertLocked(reg);
+        default -> null;
+      };
+    });
   }
 
   /**
@@ -379,46 +326,31 @@ public final class RegistryStore {
    */
   public ChangeEvent removeStale(Registration reg, long asOf) {
     long now = clock.monotonicMillis();
-    writeLock.lock();
-    try {
-      if (reg.removed || reg.instance.version() >= asOf) {
-        return null;
-      }
-      return removeLocked(reg, Reason.REPAIR, versions.next(), now, false);
-    } finally {
-      writeLock.unlock();
-    }
+    return locked(() -> reg.removed || MergeRules.repairOmits(reg.instance, asOf) != Decision.DROP
+        ? null : removeLocked(reg, Reason.REPAIR, versions.next(), now, false));
   }
 
   /** Applies service settings received from a peer if newer. */
   public ChangeEvent applyRemoteService(ServiceKey key, ServiceMeta meta) {
     versions.observe(meta.version());
-    writeLock.lock();
-    try {
+    return locked(() -> {
       ServiceEntry entry = services.get(key);
-      if (entry != null && entry.meta.version() >= meta.version()) {
-        return null;
-      }
-      Tombstone t = tombstones.get(SERVICE_TOMBSTONE_PREFIX + key);
-      if (t != null && t.version() >= meta.version()) {
-        return null;
-      }
-      return putServiceLocked(key, meta, Reason.SYNC);
-    } finally {
-      writeLock.unlock();
-    }
+      Decision d = MergeRules.servicePut(entry == null ? -1 : entry.meta.version(),
+          tombstones.get(SERVICE_TOMBSTONE_PREFIX + key), meta.version());
+      return d.kind() == MergeRules.Kind.APPLY ? putServiceLocked(key, meta, Reason.SYNC) : null;
+    });
   }
 
   /** Applies a service delete received from a peer: the service stays if it has instances. */
   public ChangeEvent applyRemoteServiceDelete(ServiceKey key, long version) {
     long now = clock.monotonicMillis();
     versions.observe(version);
-    writeLock.lock();
-    try {
+    return locked(() -> {
       tombstones.merge(SERVICE_TOMBSTONE_PREFIX + key, new Tombstone(version, now),
           (a, b) -> a.version() >= b.version() ? a : b);
       ServiceEntry entry = services.get(key);
-      if (entry == null || entry.meta.version() >= version) { // equal: this delete, delivered again
+      if (entry == null
+          || MergeRules.serviceDelete(entry.meta.version(), version).kind() != MergeRules.Kind.DELETE_AT) {
         return null;
       }
       if (!entry.instances.isEmpty()) {
@@ -427,9 +359,7 @@ public final class RegistryStore {
       }
       services.remove(key, entry);
       return commit(entry, null, Type.SERVICE_DELETED, Reason.SYNC, null, null, version);
-    } finally {
-      writeLock.unlock();
-    }
+    });
   }
 
   /**
@@ -449,12 +379,31 @@ public final class RegistryStore {
 
   // ---- internals (write lock held) ----
 
+  /** Runs {@code change} under the write lock (short, no I/O: the listeners it calls must not block). */
+  private <T> T locked(Supplier<T> change) {
+    writeLock.lock();
+    try {
+      return change.get();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
   /** Publishes the current instance again under a new version (a local change, so it replicates). */
   private ChangeEvent reassertLocked(Registration reg) {
     Instance prev = reg.instance;
     Instance next = prev.withVersion(versions.next());
     reg.instance = next;
     return commit(reg, Type.MODIFIED, Reason.BEAT, prev, next, next.version());
+  }
+
+  /** Removes {@code reg} if held, and remembers the delete at {@code version} (the newer one kept). */
+  private ChangeEvent deleteAtLocked(Registration reg, String globalKey, long version, Reason reason, long now) {
+    if (reg != null) {
+      return removeLocked(reg, reason, version, now, true);
+    }
+    tombstones.merge(globalKey, new Tombstone(version, now), (a, b) -> a.version() >= b.version() ? a : b);
+    return null;
   }
 
   private ChangeEvent putLocked(Instance next, Reason reason, long now, boolean localWrite) {
