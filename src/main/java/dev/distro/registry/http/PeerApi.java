@@ -8,6 +8,8 @@ import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.distro.Digests;
 import dev.distro.registry.distro.SyncCodec;
+import dev.distro.registry.distro.PeerAnswer;
+import dev.distro.registry.distro.SyncHandler;
 import dev.distro.registry.distro.SyncReport;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.node.NodeContext;
@@ -47,8 +49,6 @@ final class PeerApi {
   private static final Logger LOG = Logger.getLogger(PeerApi.class.getName());
   static final int MAX_PEER_BODY = 64 * 1024 * 1024;
   private static final int SNAPSHOT_CHUNK = 512;
-  /** Sync batches up to this many entries are applied on the event loop; larger ones on a worker. */
-  static final int SYNC_INLINE_MAX = 256;
   /** 1,000 addresses of 300 characters, with room for escapes. */
   static final int MAX_FAULTS_BODY = 2 * 1024 * 1024;
 
@@ -57,6 +57,7 @@ final class PeerApi {
   private final RegistryStore store;
   private final byte[] secret;
   private final Vertx vertx;
+  private final SyncHandler sync;
 
   PeerApi(Vertx vertx, NodeContext node, Cluster cluster) {
     this.vertx = vertx;
@@ -64,6 +65,7 @@ final class PeerApi {
     this.cluster = cluster;
     this.store = node.store;
     this.secret = node.config.clusterSecret.getBytes(StandardCharsets.UTF_8);
+    this.sync = new SyncHandler(vertx, node);
   }
 
   void handle(HttpServerRequest req) {
@@ -79,7 +81,7 @@ final class PeerApi {
       case "GET /distro/ping" -> ping(req);
       case "GET /distro/digest" -> digest(req);
       case "GET /distro/snapshot" -> snapshot(req);
-      case "POST /distro/sync" -> withBody(req, MAX_PEER_BODY, body -> sync(req, body));
+      case "POST /distro/sync" -> withBody(req, MAX_PEER_BODY, body -> answer(req, sync.handle(body)));
       case "POST /distro/verify" -> withBody(req, MAX_PEER_BODY, body -> verify(req, body));
       case "POST /distro/repair" -> withBody(req, MAX_PEER_BODY, body -> repair(req, body));
       case "GET /distro/faults" -> {
@@ -143,35 +145,6 @@ final class PeerApi {
           .field("digest", String.format("%016x", digest)).endObject().toString();
     }, false).onComplete(ar -> reply(req, ar.succeeded() ? 200 : 500,
         ar.succeeded() ? ar.result() : "{\"error\":\"digest failed\"}"));
-  }
-
-  private void sync(HttpServerRequest req, JsonNode body) {
-    JsonNode entries = body.get("entries");
-    if (entries == null || !entries.isArray()) {
-      reply(req, 400, "{\"error\":\"entries missing\"}");
-      return;
-    }
-    String from = body.path("from").asText("");
-    SyncCodec.Ownerships owners = ownerships(from);
-    if (entries.size() <= SYNC_INLINE_MAX) {
-      reply(req, 200, applySync(entries, owners, from));
-      return;
-    }
-    // a large batch is applied on a worker (ordered: batches keep their order), not on the event loop
-    vertx.executeBlocking(() -> applySync(entries, owners, from), true).onComplete(ar -> reply(req,
-        ar.succeeded() ? 200 : 500, ar.succeeded() ? ar.result() : "{\"error\":\"sync failed\"}"));
-  }
-
-  private String applySync(JsonNode entries, SyncCodec.Ownerships owners, String from) {
-    SyncCodec.Outcome out = new SyncCodec.Outcome();
-    long now = store.clock().millis();
-    for (JsonNode e : entries) {
-      SyncCodec.apply(store, e, Reason.SYNC, out, owners);
-      node.meters.replicationLag(now - Versions.millisOf(e.path("v").asLong(0)));
-    }
-    node.metrics.syncEntriesReceived.add(entries.size());
-    SyncReport.refused(node.metrics, cluster.self(), from, "sync", out);
-    return SyncReport.answer(out);
   }
 
   /** Compares the owner's bucket digests with this node's copies of its entries; answers the buckets that differ. */
@@ -361,10 +334,6 @@ final class PeerApi {
     }.pump();
   }
 
-  private SyncCodec.Ownerships ownerships(String from) {
-    return ownerships(from, null);
-  }
-
   private SyncCodec.Ownerships ownerships(String from, Rendezvous senderRing) {
     return new SyncCodec.Ownerships() {
       @Override
@@ -498,6 +467,10 @@ final class PeerApi {
     req.exceptionHandler(p::tryFail);
     req.endHandler(v -> p.tryComplete(acc));
     return p.future();
+  }
+
+  private static void answer(HttpServerRequest req, Future<PeerAnswer> answer) {
+    answer.onSuccess(a -> reply(req, a.status(), a.json()));
   }
 
   private static void reply(HttpServerRequest req, int status, String json) {
