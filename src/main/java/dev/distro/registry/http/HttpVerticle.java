@@ -171,7 +171,7 @@ public final class HttpVerticle extends VerticleBase {
       return server.listen();
     }
     peers = PeerClient.create(vertx, node.cluster, node.config);
-    PeerApi peerApi = new PeerApi(vertx, node, node.cluster);
+    PeerApi peerApi = new PeerApi(vertx, node);
     peerServer = vertx.createHttpServer(Tls.server(serverOptions(node, node.config.peerPort), node.config,
         node.config.peerTls).setMaxFormAttributeSize(1024));
     peerServer.requestHandler(peerApi::handle);
