@@ -2,9 +2,9 @@ package dev.distro.registry.http;
 
 import dev.distro.registry.auth.AccessControl;
 import dev.distro.registry.auth.TokenTable;
-import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.OwnerForwarder;
 import dev.distro.registry.cluster.PeerClient;
-import dev.distro.registry.distro.SyncCodec;
+import dev.distro.registry.distro.ImmediateReplication;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.support.JsonWriter;
 import dev.distro.registry.support.Tls;
@@ -18,21 +18,15 @@ import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.TooLongFormF
 import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.TooManyFormFieldsException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,13 +63,16 @@ public final class HttpVerticle extends VerticleBase {
   private HttpServer server;
   private HttpServer peerServer;
   private PeerClient peers;
+  private OwnerForwarder forwarder;
+  /** Set in {@link #start} on a cluster member; the naming API reads it at each deregistration. */
+  private ImmediateReplication replication = ImmediateReplication.NONE;
   private WatchLoop watchLoop;
   private final Passes passes = new Passes();
 
   public HttpVerticle(NodeContext node) {
     this.node = node;
     this.params = new Params(node.config);
-    NamingApi naming = new NamingApi(node, this::replicateNow, passes);
+    NamingApi naming = new NamingApi(node, change -> replication.replicate(change), passes);
     OperatorApi ops = new OperatorApi(node, passes);
     for (String v : new String[] {"v1", "v2"}) {
       boolean v2 = v.equals("v2");
@@ -171,7 +168,10 @@ public final class HttpVerticle extends VerticleBase {
       return server.listen();
     }
     peers = PeerClient.create(vertx, node.cluster, node.config);
-    PeerApi peerApi = new PeerApi(vertx, node, node.cluster);
+    replication = ImmediateReplication.toPeers(vertx, node, peers);
+    forwarder = new OwnerForwarder(node.cluster, OwnerForwarder.over(peers), node.config.forwardTimeoutMs,
+        node.metrics.forwards);
+    PeerApi peerApi = new PeerApi(vertx, node);
     peerServer = vertx.createHttpServer(Tls.server(serverOptions(node, node.config.peerPort), node.config,
         node.config.peerTls).setMaxFormAttributeSize(1024));
     peerServer.requestHandler(peerApi::handle);
@@ -365,118 +365,28 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /**
-   * Sends one change to every UP peer at once and completes (never fails) when the first
-   * acknowledges it, when all have failed, or after {@link #replicateWaitMs}. A deregistration waits
-   * for this before it is acknowledged: the node may crash before its next sync batch, and a client
-   * that deregistered does not come back to repeat it (the instance would stay listed until its
-   * delete timeout). The batch sync sends the change as well; the second copy is stale and skipped.
-   */
-  private Future<Void> replicateNow(ChangeEvent e) {
-    if (peers == null) {
-      return Future.succeededFuture();
-    }
-    List<String> targets = new ArrayList<>();
-    for (Member m : node.cluster.livePeers()) {
-      if (m.state() == Member.State.UP) {
-        targets.add(m.address());
-      }
-    }
-    if (targets.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    Buffer body = Buffer.buffer(SyncCodec.syncBody(node.cluster.self(), List.of(e), node.store));
-    Promise<Void> done = Promise.promise();
-    long wait = replicateWaitMs(node.config.forwardTimeoutMs);
-    long timer = vertx.setTimer(wait, id -> done.tryComplete());
-    int[] pending = {targets.size()};
-    for (String t : targets) {
-      peers.peer(t, HttpMethod.POST, "/distro/sync", body, wait).onComplete(ar -> {
-        if (ar.succeeded() && ar.result().statusCode() == 200 || --pending[0] == 0) {
-          done.tryComplete();
-        }
-      });
-    }
-    return done.future().andThen(ar -> vertx.cancelTimer(timer));
-  }
-
-  /**
-   * How long a deregistration waits for a peer to have it: half the forward timeout. The request
-   * may itself be a forward whose sender waits the forward timeout for this answer; an equal wait
-   * here would answer just as the sender gives up and applies the deregistration a second time.
-   */
-  static long replicateWaitMs(long forwardTimeoutMs) {
-    return Math.max(1, forwardTimeoutMs / 2);
-  }
-
-  /**
-   * Sends an instance write to the member that owns the instance, when that is another member that
-   * answers pings and this request was not forwarded already. The owner's answer is relayed as is.
-   * If the owner cannot be reached within the forward timeout, or answers 503 (starting or shutting
-   * down), this node applies the write itself (AP: writes succeed; sync and verify tell the owner).
+   * Sends an instance write to its owner through {@link OwnerForwarder}.
    *
-   * @return true when the request was handed to the owner
+   * @return true when the request was handed to the owner (answered later), false to apply it here now
    */
   private boolean forwardToOwner(HttpServerRequest req, Route route, Call call, MultiMap form) {
-    if (req.getHeader(PeerClient.FORWARDED_HEADER) != null) {
+    boolean forwarded = req.getHeader(PeerClient.FORWARDED_HEADER) != null;
+    Future<OwnerForwarder.Result> result = forwarder.forward(new OwnerForwarder.Write(req.method(), req.uri(),
+        forwarded, forwarded ? null : call.param("ip"), forwarded ? null : call.param("port"),
+        forwarded ? null : call.optional("beat"), form, req.getHeader(HttpHeaders.AUTHORIZATION)));
+    if (result.isComplete() && result.result() instanceof OwnerForwarder.ApplyHere a && !a.ownerFailed()) {
       return false;
     }
-    String ip = call.param("ip");
-    String portRaw = call.param("port");
-    String beat = call.optional("beat");
-    if (beat != null) {
-      try {
-        var node = dev.distro.registry.support.Json.MAPPER.readTree(beat);
-        if (node != null && node.hasNonNull("ip")) {
-          ip = node.get("ip").asText();
-        }
-        if (node != null && node.hasNonNull("port")) {
-          portRaw = node.get("port").asText();
-        }
-      } catch (Exception e) {
-        return false;
-      }
-    }
-    int port;
-    try {
-      port = Integer.parseInt(portRaw == null ? "" : portRaw.trim());
-    } catch (NumberFormatException e) {
-      return false;
-    }
-    if (ip == null || ip.isEmpty()) {
-      return false;
-    }
-    String owner = node.cluster.ownerOf(ip, port);
-    if (owner == null || owner.equals(node.cluster.self()) || !node.cluster.reachable(owner)) {
-      return false;
-    }
-    Buffer body = null;
-    String type = null;
-    if (form != null && !form.isEmpty()) {
-      StringBuilder sb = new StringBuilder();
-      for (var e : form) {
-        if (sb.length() > 0) {
-          sb.append('&');
-        }
-        sb.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
-            .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
-      }
-      body = Buffer.buffer(sb.toString());
-      type = "application/x-www-form-urlencoded";
-    }
-    node.metrics.forwards.increment();
-    peers.forward(owner, req.method(), req.uri(), type, body, req.getHeader(HttpHeaders.AUTHORIZATION),
-        node.config.forwardTimeoutMs).onComplete(ar -> {
+    result.onSuccess(r -> {
       HttpServerResponse resp = req.response();
       if (resp.ended() || resp.closed()) {
         return;
       }
-      if (ar.succeeded() && ar.result().statusCode() != 503) {
-        var r = ar.result();
-        String ct = r.getHeader("Content-Type");
-        if (ct != null) {
-          resp.putHeader(HttpHeaders.CONTENT_TYPE, ct);
+      if (r instanceof OwnerForwarder.Forwarded f) {
+        if (f.contentType() != null) {
+          resp.putHeader(HttpHeaders.CONTENT_TYPE, f.contentType());
         }
-        resp.setStatusCode(r.statusCode()).end(r.body() == null ? Buffer.buffer() : r.body());
+        resp.setStatusCode(f.status()).end(f.body());
         return;
       }
       node.metrics.forwardFailures.increment();

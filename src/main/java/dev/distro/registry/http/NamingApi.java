@@ -7,6 +7,7 @@ import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.model.ServiceMeta;
 import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.distro.ImmediateReplication;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Registration;
@@ -14,12 +15,10 @@ import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.support.IpLiteral;
 import dev.distro.registry.support.JsonWriter;
-import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * The Nacos naming API handlers (instances and services), shared by v1 and v2: the same
@@ -34,11 +33,11 @@ final class NamingApi {
   private final Passes passes;
   private final RegistryStore store;
   private final Params params;
-  private final Function<ChangeEvent, Future<Void>> replicateNow;
+  private final ImmediateReplication replication;
 
-  /** {@code replicateNow}: sends a change to the peers now; a deregistration is acknowledged after it. */
-  NamingApi(NodeContext node, Function<ChangeEvent, Future<Void>> replicateNow, Passes passes) {
-    this.replicateNow = replicateNow;
+  /** {@code replication}: sends a change to the peers now; a deregistration is acknowledged after it. */
+  NamingApi(NodeContext node, ImmediateReplication replication, Passes passes) {
+    this.replication = replication;
     this.passes = passes;
     this.node = node;
     this.store = node.store;
@@ -63,7 +62,7 @@ final class NamingApi {
       c.ok();
       return;
     }
-    replicateNow.apply(removed).onComplete(ar -> c.ok());
+    replication.replicate(removed).onComplete(ar -> c.ok());
   }
 
   /** PUT/PATCH: changes an existing instance; parameters not given keep their current values. */

@@ -1,0 +1,84 @@
+package dev.distro.registry.distro;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.Rendezvous;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Who sent a sync, verify or repair, as this node judges it: is the sender a member, which ring did
+ * it use, does it own an instance. Shared by the receiving handlers.
+ */
+final class Senders {
+
+  /** A ring no request can carry: the marker for a malformed one. */
+  static final Rendezvous BAD_RING = new Rendezvous(List.of());
+  private static final int MAX_RING = 4096;
+
+  private final Cluster cluster;
+
+  Senders(Cluster cluster) {
+    this.cluster = cluster;
+  }
+
+  SyncCodec.Ownerships ownerships(String from, Rendezvous senderRing) {
+    return new SyncCodec.Ownerships() {
+      @Override
+      public boolean ownedHere(String ip, int port) {
+        return cluster.isResponsible(ip, port);
+      }
+
+      @Override
+      public boolean senderOwns(String ip, int port) {
+        return Senders.this.senderOwns(from, senderRing, ip, port);
+      }
+    };
+  }
+
+  /**
+   * The sender owns {@code ip:port} by this node's ring and, when it sent its own, by that one too.
+   * A repair may override a remembered delete or drop a copy only then: while the rings disagree
+   * (a member just came back, one side has not seen it yet) neither side's view alone decides.
+   */
+  boolean senderOwns(String from, Rendezvous senderRing, String ip, int port) {
+    return from.equals(cluster.ownerOf(ip, port)) && (senderRing == null || from.equals(senderRing.ownerOf(ip, port)));
+  }
+
+  String ownerIn(Rendezvous senderRing, String ip, int port) {
+    return senderRing != null ? senderRing.ownerOf(ip, port) : cluster.ownerOf(ip, port);
+  }
+
+  boolean isMember(String address) {
+    for (Member m : cluster.members()) {
+      if (m.address().equals(address) && !m.self()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The ring the sender used for this verify round ({@code "ring"}: its members), null when it sent
+   * none, {@link #BAD_RING} when it is not a list of at most {@value #MAX_RING} member addresses
+   * that includes the sender.
+   */
+  static Rendezvous ring(JsonNode body, String from) {
+    JsonNode ring = body.get("ring");
+    if (ring == null || ring.isNull()) {
+      return null;
+    }
+    if (!ring.isArray() || ring.size() > MAX_RING) {
+      return BAD_RING;
+    }
+    List<String> members = new ArrayList<>();
+    for (JsonNode m : ring) {
+      if (!m.isTextual() || m.asText().isEmpty() || m.asText().length() > 300) {
+        return BAD_RING;
+      }
+      members.add(m.asText());
+    }
+    return members.contains(from) ? new Rendezvous(members) : BAD_RING;
+  }
+}

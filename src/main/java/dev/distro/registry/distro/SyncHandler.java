@@ -1,0 +1,59 @@
+package dev.distro.registry.distro;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.ChangeEvent.Reason;
+import dev.distro.registry.store.Versions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+/**
+ * Receives a sync batch ({@code {"from": member, "entries": [...]}}): applies each entry under the
+ * merge rules, records the replication lag, counts and logs what it refused, and answers the
+ * counts ({@link SyncReport}). A batch of up to {@value #INLINE_MAX} entries is applied on the
+ * calling event loop; a larger one on an ordered worker, so batches keep their order.
+ */
+public final class SyncHandler {
+
+  /** Sync batches up to this many entries are applied on the event loop; larger ones on a worker. */
+  public static final int INLINE_MAX = 256;
+
+  private final Vertx vertx;
+  private final NodeContext node;
+  private final Senders senders;
+
+  public SyncHandler(Vertx vertx, NodeContext node) {
+    this.vertx = vertx;
+    this.node = node;
+    this.senders = new Senders(node.cluster);
+  }
+
+  /** The answer to a parsed sync body; an unexpected failure of a small batch is thrown. */
+  public Future<PeerAnswer> handle(JsonNode body) {
+    JsonNode entries = body.get("entries");
+    if (entries == null || !entries.isArray()) {
+      return Future.succeededFuture(PeerAnswer.error(400, "entries missing"));
+    }
+    String from = body.path("from").asText("");
+    if (entries.size() <= INLINE_MAX) {
+      return Future.succeededFuture(PeerAnswer.ok(apply(entries, from)));
+    }
+    return vertx.executeBlocking(() -> apply(entries, from), true)
+        .transform(ar -> Future.succeededFuture(ar.succeeded() ? PeerAnswer.ok(ar.result())
+            : PeerAnswer.error(500, "sync failed")));
+  }
+
+  /** Applies the entries on the calling thread; the answer's body. */
+  String apply(JsonNode entries, String from) {
+    SyncCodec.Ownerships owners = senders.ownerships(from, null);
+    SyncCodec.Outcome out = new SyncCodec.Outcome();
+    long now = node.store.clock().millis();
+    for (JsonNode e : entries) {
+      SyncCodec.apply(node.store, e, Reason.SYNC, out, owners);
+      node.meters.replicationLag(now - Versions.millisOf(e.path("v").asLong(0)));
+    }
+    node.metrics.syncEntriesReceived.add(entries.size());
+    SyncReport.refused(node.metrics, node.cluster.self(), from, "sync", out);
+    return SyncReport.answer(out);
+  }
+}
