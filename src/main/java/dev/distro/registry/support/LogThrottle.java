@@ -3,6 +3,8 @@ package dev.distro.registry.support;
 import dev.distro.registry.model.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -11,7 +13,8 @@ import java.util.logging.Logger;
  * Warnings that may repeat every second (a peer whose clock is far ahead, a peer that refuses every
  * repair) logged at most once per interval and key; the next line logged under a key says how many
  * were held back since the last one. Keys must come from a bounded set (reason tags, member
- * addresses). Thread-safe; time is the clock's monotonic time.
+ * addresses). Thread-safe without locks (it is called on event loops); time is the clock's
+ * monotonic time.
  */
 public final class LogThrottle {
 
@@ -19,8 +22,8 @@ public final class LogThrottle {
   public static final long DEFAULT_INTERVAL_MS = 10_000;
 
   private static final class Slot {
-    long lastAt = Long.MIN_VALUE;
-    long suppressed;
+    final AtomicLong lastAt = new AtomicLong(Long.MIN_VALUE);
+    final LongAdder suppressed = new LongAdder();
   }
 
   private final Clock clock;
@@ -47,17 +50,14 @@ public final class LogThrottle {
       return false;
     }
     long now = clock.monotonicMillis();
-    long held;
     Slot s = slots.computeIfAbsent(key, k -> new Slot());
-    synchronized (s) {
-      if (s.lastAt != Long.MIN_VALUE && now - s.lastAt < intervalMs) {
-        s.suppressed++;
-        return false;
-      }
-      s.lastAt = now;
-      held = s.suppressed;
-      s.suppressed = 0;
+    // lock-free (callers run on event loops): of racing callers, the one whose compare-and-set wins logs
+    long last = s.lastAt.get();
+    if (last != Long.MIN_VALUE && now - last < intervalMs || !s.lastAt.compareAndSet(last, now)) {
+      s.suppressed.increment();
+      return false;
     }
+    long held = s.suppressed.sumThenReset();
     log.log(level, held == 0 ? message.get()
         : message.get() + " (" + held + " similar message" + (held == 1 ? "" : "s") + " held back)");
     return true;
