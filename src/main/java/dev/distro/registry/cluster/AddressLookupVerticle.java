@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distro.registry.cluster.Member.State;
 import dev.distro.registry.metrics.NodeMeters;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.config.NodeConfig;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.support.Liveness;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -26,8 +28,12 @@ public final class AddressLookupVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(AddressLookupVerticle.class.getName());
   private static final ObjectMapper MAPPER = dev.distro.registry.support.Json.MAPPER;
 
-  private final NodeContext node;
+  private final NodeConfig config;
+  private final RegistryStore store;
   private final Cluster cluster;
+  private final NodeStatus status;
+  private final NodeMeters meters;
+  private final Liveness liveness;
   private final java.util.function.Function<io.vertx.core.Vertx, MemberLookup> lookupFactory;
   private MemberLookup lookup;
   private PeerClient peers;
@@ -42,11 +48,16 @@ public final class AddressLookupVerticle extends VerticleBase {
    * @param rejoin loads a fresh snapshot, run before a node that was out of service for clock skew
    *     serves again
    */
-  public AddressLookupVerticle(NodeContext node, Cluster cluster,
+  public AddressLookupVerticle(NodeConfig config, RegistryStore store, Cluster cluster, NodeStatus status,
+      NodeMeters meters, Liveness liveness,
       java.util.function.Function<io.vertx.core.Vertx, MemberLookup> lookupFactory,
       java.util.function.Supplier<Future<?>> rejoin) {
-    this.node = node;
+    this.config = config;
+    this.store = store;
     this.cluster = cluster;
+    this.status = status;
+    this.meters = meters;
+    this.liveness = liveness;
     this.lookupFactory = lookupFactory;
     this.rejoin = rejoin;
   }
@@ -54,12 +65,12 @@ public final class AddressLookupVerticle extends VerticleBase {
   /** Deploys only after the first lookup answered (or failed, logged) and the first ping round ended. */
   @Override
   public Future<?> start() {
-    node.liveness.watch("lookup", context);
+    liveness.watch("lookup", context);
     lookup = lookupFactory.apply(vertx);
-    peers = PeerClient.create(vertx, cluster, node.config);
+    peers = PeerClient.create(vertx, cluster, config);
     return refresh().compose(v -> pingAll()).onComplete(ar -> {
-      lookupTimer = vertx.setPeriodic(node.config.lookupIntervalMs, id -> refresh());
-      pingTimer = vertx.setPeriodic(node.config.pingIntervalMs, id -> pingAll());
+      lookupTimer = vertx.setPeriodic(config.lookupIntervalMs, id -> refresh());
+      pingTimer = vertx.setPeriodic(config.pingIntervalMs, id -> pingAll());
     });
   }
 
@@ -100,10 +111,10 @@ public final class AddressLookupVerticle extends VerticleBase {
   public Future<Void> pingAll() {
     List<Member> all = cluster.peers();
     List<Future<Void>> pings = new java.util.ArrayList<>();
-    long timeout = Math.max(200, Math.min(node.config.pingIntervalMs, 1_500));
+    long timeout = Math.max(200, Math.min(config.pingIntervalMs, 1_500));
     ClockSkew clocks = cluster.clocks();
     for (Member m : all) {
-      long sentAt = node.store.clock().millis();
+      long sentAt = store.clock().millis();
       long t0 = System.nanoTime();
       String path = "/distro/ping?from=" + cluster.self() + "&state=" + cluster.selfState() + "&t=" + sentAt;
       pings.add(peers.peer(m.address(), HttpMethod.GET, path, null, timeout).map(resp -> {
@@ -146,7 +157,7 @@ public final class AddressLookupVerticle extends VerticleBase {
    * registers again after the peer left the member list (its meters were removed) and came back.
    */
   private void gaugeOffset(String peer) {
-    node.meters.gauge("distro_peer_clock_offset_seconds", NodeMeters.PEER_TAG, peer,
+    meters.gauge("distro_peer_clock_offset_seconds", NodeMeters.PEER_TAG, peer,
         "the peer's wall clock minus this node's, measured in pings", cluster.clocks(), c -> {
           Long o = c.offset(peer);
           return o == null ? Double.NaN : o / 1000.0;
@@ -161,20 +172,20 @@ public final class AddressLookupVerticle extends VerticleBase {
   void judgeClock() {
     long bound = cluster.clocks().boundMs();
     State self = cluster.selfState();
-    if (bound <= 0 || node.shuttingDown() || rejoining) {
+    if (bound <= 0 || status.shuttingDown() || rejoining) {
       return;
     }
     if (self == State.UP) {
       String skew = cluster.clocks().verdict(bound);
       if (skew != null) {
-        stepOut(cluster, node, skew);
+        stepOut(cluster, status, skew);
       }
     } else if (self == State.SKEWED && cluster.clocks().agrees(bound / 2)) {
-      long ahead = node.store.versions().nowMillis() - node.store.clock().millis();
+      long ahead = store.versions().nowMillis() - store.clock().millis();
       if (ahead > bound / 2) {
         // Versions were issued under the wrong clock and are still in the future: serving again
         // would stamp new writes that far ahead. A restart starts a fresh hybrid clock.
-        node.markNotReady("clock skew: the clocks agree again, but this node issued versions " + ahead
+        status.markNotReady("clock skew: the clocks agree again, but this node issued versions " + ahead
             + " ms ahead of its clock: restart it");
         if (!restartAsked) {
           restartAsked = true;
@@ -187,23 +198,23 @@ public final class AddressLookupVerticle extends VerticleBase {
       LOG.info("this node's wall clock agrees with most members again: loading a snapshot before serving");
       rejoin.get().onComplete(ar -> {
         rejoining = false;
-        if (ar.failed() || !cluster.clocks().agrees(bound / 2) || node.shuttingDown()) {
+        if (ar.failed() || !cluster.clocks().agrees(bound / 2) || status.shuttingDown()) {
           LOG.warning("still out of service: " + (ar.failed() ? "snapshot failed: " + ar.cause()
               : "the clocks no longer agree"));
           return;
         }
         cluster.selfState(State.UP);
-        node.markReady();
+        status.markReady();
         LOG.info("back in service: UP");
       });
     }
   }
 
   /** Marks this node SKEWED and not ready, with the reason in the log (SEVERE) and the readiness probe. */
-  public static void stepOut(Cluster cluster, NodeContext node, String skew) {
+  public static void stepOut(Cluster cluster, NodeStatus status, String skew) {
     LOG.severe(skew + ": out of service (not ready, client API 503, owns nothing) until the clocks agree;"
         + " fix the clock (NTP) of whichever member is wrong");
     cluster.selfState(State.SKEWED);
-    node.markNotReady("clock skew: " + skew);
+    status.markNotReady("clock skew: " + skew);
   }
 }

@@ -1,7 +1,7 @@
 package dev.distro.registry.cluster;
 
 import dev.distro.registry.config.NodeConfig;
-import dev.distro.registry.support.Tls;
+import dev.distro.registry.config.Tls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,6 +1,8 @@
 package dev.distro.registry.distro;
 
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.cluster.NodeStatus;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,22 +15,26 @@ import io.vertx.core.Vertx;
 public final class DigestHandler {
 
   private final Vertx vertx;
-  private final NodeContext node;
+  private final RegistryStore store;
+  private final Cluster cluster;
+  private final NodeStatus status;
 
-  public DigestHandler(Vertx vertx, NodeContext node) {
+  public DigestHandler(Vertx vertx, RegistryStore store, Cluster cluster, NodeStatus status) {
     this.vertx = vertx;
-    this.node = node;
+    this.store = store;
+    this.cluster = cluster;
+    this.status = status;
   }
 
   private String state() {
-    return node.shuttingDown() ? "DOWN" : node.cluster.selfState().name();
+    return status.shuttingDown() ? "DOWN" : cluster.selfState().name();
   }
 
   /** {@code {"address", "state", "revision", "clock"}}. */
   public PeerAnswer ping() {
-    return PeerAnswer.ok(new JsonWriter().beginObject().field("address", node.cluster.self())
-        .field("state", state()).field("revision", node.store.revision())
-        .field("clock", node.store.clock().millis()).endObject().toString());
+    return PeerAnswer.ok(new JsonWriter().beginObject().field("address", cluster.self())
+        .field("state", state()).field("revision", store.revision())
+        .field("clock", store.clock().millis()).endObject().toString());
   }
 
   /**
@@ -39,12 +45,12 @@ public final class DigestHandler {
    */
   public Future<PeerAnswer> digest() {
     String state = state();
-    long revision = node.store.revision();
+    long revision = store.revision();
     return vertx.executeBlocking(() -> {
-      long digest = Digests.combine(Digests.compute(node.store, i -> true));
-      return new JsonWriter().beginObject().field("address", node.cluster.self()).field("state", state)
-          .field("revision", revision).field("instances", node.store.instanceCount())
-          .field("services", node.store.serviceCount()).field("tombstones", node.store.tombstones().size())
+      long digest = Digests.combine(Digests.compute(store, i -> true));
+      return new JsonWriter().beginObject().field("address", cluster.self()).field("state", state)
+          .field("revision", revision).field("instances", store.instanceCount())
+          .field("services", store.serviceCount()).field("tombstones", store.tombstones().size())
           .field("digest", String.format("%016x", digest)).endObject().toString();
     }, false).transform(ar -> Future.succeededFuture(ar.succeeded() ? PeerAnswer.ok(ar.result())
         : PeerAnswer.error(500, "digest failed")));

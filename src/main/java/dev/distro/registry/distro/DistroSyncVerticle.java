@@ -5,7 +5,11 @@ import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.cluster.PeerFailure;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.config.NodeConfig;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.support.Liveness;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
 import dev.distro.registry.support.Json;
@@ -66,7 +70,11 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   }
 
   private final java.util.concurrent.atomic.LongAdder flushes = new java.util.concurrent.atomic.LongAdder();
-  private final NodeContext node;
+  private final NodeConfig config;
+  private final RegistryStore store;
+  private final NodeMetrics metrics;
+  private final NodeMeters meters;
+  private final Liveness liveness;
   private final Cluster cluster;
   private final Queue<ChangeEvent> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inboxSize = new AtomicInteger();
@@ -75,26 +83,37 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   private PeerClient peers;
   private long timer = -1;
   private volatile boolean flushScheduled;
+  /**
+   * Between start and stop: the node registers this listener when it builds the change chain, but
+   * changes are queued only while the verticle runs (before, no client write is served; after, the
+   * queues drain and close).
+   */
+  private volatile boolean accepting;
 
-  public DistroSyncVerticle(NodeContext node, Cluster cluster) {
-    this.node = node;
+  public DistroSyncVerticle(NodeConfig config, RegistryStore store, NodeMetrics metrics, NodeMeters meters,
+      Cluster cluster, Liveness liveness) {
+    this.config = config;
+    this.store = store;
+    this.metrics = metrics;
+    this.meters = meters;
+    this.liveness = liveness;
     this.cluster = cluster;
   }
 
   @Override
   public Future<?> start() {
-    node.liveness.watch("sync", context);
-    peers = PeerClient.create(vertx, cluster, node.config);
-    node.store.addListener(this);
-    timer = vertx.setPeriodic(node.config.batchWindowMs, id -> flush());
+    liveness.watch("sync", context);
+    peers = PeerClient.create(vertx, cluster, config);
+    timer = vertx.setPeriodic(config.batchWindowMs, id -> flush());
+    accepting = true;
     return Future.succeededFuture();
   }
 
   @Override
   public Future<?> stop() {
-    node.store.removeListener(this);
+    accepting = false;
     vertx.cancelTimer(timer);
-    return drain(node.config.shutdownGraceMs / 2).eventually(() -> {
+    return drain(config.shutdownGraceMs / 2).eventually(() -> {
       peers.close();
       return Future.succeededFuture();
     });
@@ -102,11 +121,11 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
 
   @Override
   public void onChange(ChangeEvent event) {
-    if (!event.local()) {
+    if (!event.local() || !accepting) {
       return;
     }
     inbox.add(event);
-    if (inboxSize.incrementAndGet() >= node.config.batchMaxEntries && !flushScheduled) {
+    if (inboxSize.incrementAndGet() >= config.batchMaxEntries && !flushScheduled) {
       flushScheduled = true;
       context.runOnContext(v -> {
         flushScheduled = false;
@@ -133,7 +152,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
       PeerQueue q = queues.computeIfAbsent(m.address(), a -> new PeerQueue());
       // every flush: registering is idempotent, and a member that left and came back within one
       // flush kept its queue but lost its gauge (NodeMeters.forgetPeer)
-      node.meters.gauge("distro_sync_queue_depth", "peer", m.address(), "changes waiting to be sent to a peer", q,
+      meters.gauge("distro_sync_queue_depth", "peer", m.address(), "changes waiting to be sent to a peer", q,
           x -> x.depth);
     }
     queues.keySet().removeIf(a -> members.stream().noneMatch(m -> m.address().equals(a)));
@@ -149,16 +168,16 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
         PeerQueue pq = q.getValue();
         pq.pending.remove(key);
         pq.pending.put(key, e);
-        if (pq.pending.size() > node.config.syncQueueMax) {
-          node.metrics.syncOverflows.increment();
+        if (pq.pending.size() > config.syncQueueMax) {
+          metrics.syncOverflows.increment();
           String peer = q.getKey();
           SyncReport.WARNINGS.warn(LOG, cluster.self() + "|overflow|" + peer, () -> cluster.self() + ": sync queue for "
-              + peer + " overflowed (" + node.config.syncQueueMax + " changes): dropped; verify will repair it");
+              + peer + " overflowed (" + config.syncQueueMax + " changes): dropped; verify will repair it");
           pq.pending.clear();
         }
       }
     }
-    long now = node.store.clock().monotonicMillis();
+    long now = store.clock().monotonicMillis();
     for (Map.Entry<String, PeerQueue> q : queues.entrySet()) {
       PeerQueue pq = q.getValue();
       pq.settle();
@@ -169,14 +188,14 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   }
 
   private void send(String peer, PeerQueue pq) {
-    List<ChangeEvent> batch = new ArrayList<>(Math.min(pq.pending.size(), node.config.batchMaxEntries));
+    List<ChangeEvent> batch = new ArrayList<>(Math.min(pq.pending.size(), config.batchMaxEntries));
     Iterator<ChangeEvent> it = pq.pending.values().iterator();
-    while (it.hasNext() && batch.size() < node.config.batchMaxEntries) {
+    while (it.hasNext() && batch.size() < config.batchMaxEntries) {
       batch.add(it.next());
       it.remove();
     }
     pq.settle();
-    String body = SyncCodec.syncBody(cluster.self(), batch, node.store);
+    String body = SyncCodec.syncBody(cluster.self(), batch, store);
     pq.inFlight = true;
     peers.peer(peer, HttpMethod.POST, "/distro/sync", Buffer.buffer(body), SYNC_TIMEOUT_MS)
         .onComplete(ar -> {
@@ -184,15 +203,15 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
           Outcome o = ar.succeeded() ? classify(ar.result().statusCode()) : classify(ar.cause());
           if (o == Outcome.OK) {
             pq.failures = 0;
-            node.metrics.syncBatchesSent.increment();
-            node.metrics.syncEntriesSent.add(batch.size());
-            SyncReport.answered(node.metrics, cluster.self(), peer, "sync batch", answer(ar.result().body()));
+            metrics.syncBatchesSent.increment();
+            metrics.syncEntriesSent.add(batch.size());
+            SyncReport.answered(metrics, cluster.self(), peer, "sync batch", answer(ar.result().body()));
             if (!pq.pending.isEmpty()) {
               context.runOnContext(v -> flush());
             }
             return;
           }
-          node.metrics.syncFailures.increment();
+          metrics.syncFailures.increment();
           if (o == Outcome.PERMANENT) {
             Object why = ar.succeeded() ? ar.result().statusCode() : ar.cause();
             SyncReport.WARNINGS.warn(LOG, cluster.self() + "|permanent|" + peer, () -> cluster.self() + ": sync to "
@@ -204,7 +223,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
           }
           pq.settle();
           pq.failures++;
-          pq.notBefore = node.store.clock().monotonicMillis() + backoffMs(o, pq.failures);
+          pq.notBefore = store.clock().monotonicMillis() + backoffMs(o, pq.failures);
         });
   }
 
@@ -248,7 +267,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   /** Flushes until nothing is pending or {@code maxMs} passed (graceful shutdown). */
   Future<Void> drain(long maxMs) {
     Promise<Void> p = Promise.promise();
-    long deadline = node.store.clock().monotonicMillis() + maxMs;
+    long deadline = store.clock().monotonicMillis() + maxMs;
     flush();
     vertx.setPeriodic(20, id -> {
       flush();
@@ -256,7 +275,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
       cluster.livePeers().forEach(m -> live.add(m.address()));
       boolean idle = inbox.isEmpty() && queues.entrySet().stream()
           .allMatch(q -> !live.contains(q.getKey()) || q.getValue().pending.isEmpty() && !q.getValue().inFlight);
-      if (idle || node.store.clock().monotonicMillis() > deadline) {
+      if (idle || store.clock().monotonicMillis() > deadline) {
         vertx.cancelTimer(id);
         p.tryComplete();
       }

@@ -1,7 +1,8 @@
 package dev.distro.registry.distro;
 
 import dev.distro.registry.cluster.PeerClient;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ChangeEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,8 +30,9 @@ public interface ImmediateReplication {
   }
 
   /** Over the peer port's {@code POST /distro/sync}. */
-  static ImmediateReplication toPeers(Vertx vertx, NodeContext node, PeerClient peers) {
-    return new ImmediateReplicationImpl(vertx, node, (member, body, timeoutMs) ->
+  static ImmediateReplication toPeers(Vertx vertx, Cluster cluster, RegistryStore store, long forwardTimeoutMs,
+      PeerClient peers) {
+    return new ImmediateReplicationImpl(vertx, cluster, store, forwardTimeoutMs, (member, body, timeoutMs) ->
         peers.peer(member, HttpMethod.POST, "/distro/sync", body, timeoutMs).map(r -> r.statusCode()));
   }
 }

@@ -1,7 +1,8 @@
 package dev.distro.registry.distro;
 
 import dev.distro.registry.cluster.Member;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ChangeEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,12 +19,16 @@ import java.util.List;
 final class ImmediateReplicationImpl implements ImmediateReplication {
 
   private final Vertx vertx;
-  private final NodeContext node;
+  private final Cluster cluster;
+  private final RegistryStore store;
+  private final long forwardTimeoutMs;
   private final Sender sender;
 
-  ImmediateReplicationImpl(Vertx vertx, NodeContext node, Sender sender) {
+  ImmediateReplicationImpl(Vertx vertx, Cluster cluster, RegistryStore store, long forwardTimeoutMs, Sender sender) {
     this.vertx = vertx;
-    this.node = node;
+    this.cluster = cluster;
+    this.store = store;
+    this.forwardTimeoutMs = forwardTimeoutMs;
     this.sender = sender;
   }
 
@@ -39,7 +44,7 @@ final class ImmediateReplicationImpl implements ImmediateReplication {
   @Override
   public Future<Void> replicate(ChangeEvent change) {
     List<String> targets = new ArrayList<>();
-    for (Member m : node.cluster.livePeers()) {
+    for (Member m : cluster.livePeers()) {
       if (m.state() == Member.State.UP) {
         targets.add(m.address());
       }
@@ -47,9 +52,9 @@ final class ImmediateReplicationImpl implements ImmediateReplication {
     if (targets.isEmpty()) {
       return Future.succeededFuture();
     }
-    Buffer body = Buffer.buffer(SyncCodec.syncBody(node.cluster.self(), List.of(change), node.store));
+    Buffer body = Buffer.buffer(SyncCodec.syncBody(cluster.self(), List.of(change), store));
     Promise<Void> done = Promise.promise();
-    long wait = waitMs(node.config.forwardTimeoutMs);
+    long wait = waitMs(forwardTimeoutMs);
     long timer = vertx.setTimer(wait, id -> done.tryComplete());
     int[] pending = {targets.size()};
     for (String t : targets) {

@@ -3,7 +3,9 @@ package dev.distro.registry.distro;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.model.Instance;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.store.NodeMetrics;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.ServiceEntry;
@@ -28,13 +30,19 @@ public final class RepairHandler {
   private static final Logger LOG = Logger.getLogger(RepairHandler.class.getName());
 
   private final Vertx vertx;
-  private final NodeContext node;
+  private final RegistryStore store;
+  private final Cluster cluster;
+  private final NodeMetrics metrics;
+  private final long verifyIntervalMs;
   private final Senders senders;
 
-  public RepairHandler(Vertx vertx, NodeContext node) {
+  public RepairHandler(Vertx vertx, RegistryStore store, Cluster cluster, NodeMetrics metrics, long verifyIntervalMs) {
     this.vertx = vertx;
-    this.node = node;
-    this.senders = new Senders(node.cluster);
+    this.store = store;
+    this.cluster = cluster;
+    this.metrics = metrics;
+    this.verifyIntervalMs = verifyIntervalMs;
+    this.senders = new Senders(cluster);
   }
 
   /**
@@ -73,17 +81,17 @@ public final class RepairHandler {
     SyncCodec.Ownerships owners = senders.ownerships(from, ring);
     for (JsonNode e : entries) {
       int stale = out.stale;
-      String key = SyncCodec.apply(node.store, e, Reason.REPAIR, out, owners);
+      String key = SyncCodec.apply(store, e, Reason.REPAIR, out, owners);
       if (key != null) {
         listed.add(key);
-        if (out.stale > stale && SyncCodec.writeNewer(newer, node.store, e)) {
+        if (out.stale > stale && SyncCodec.writeNewer(newer, store, e)) {
           returned++;
         }
       }
     }
     int removed = 0;
-    long settled = Versions.versionAt(Versions.millisOf(asOf) - graceMs(node.config.verifyIntervalMs));
-    for (ServiceEntry s : node.store.services()) {
+    long settled = Versions.versionAt(Versions.millisOf(asOf) - graceMs(verifyIntervalMs));
+    for (ServiceEntry s : store.services()) {
       for (Registration r : s.registrations()) {
         Instance i = r.instance();
         if (!targeted.contains(Digests.bucketOf(i)) || listed.contains(i.globalKey())
@@ -96,13 +104,13 @@ public final class RepairHandler {
           // it from this answer rather than this node forgetting it.
           SyncCodec.writePut(newer, i, r.clientSeen());
           returned++;
-        } else if (node.store.removeStale(r, settled) != null) {
+        } else if (store.removeStale(r, settled) != null) {
           removed++;
         }
       }
     }
-    node.metrics.repairs.increment();
-    SyncReport.refused(node.metrics, node.cluster.self(), from, "repair", out);
+    metrics.repairs.increment();
+    SyncReport.refused(metrics, cluster.self(), from, "repair", out);
     if (out.applied + removed + returned > 0) {
       LOG.info("repair from " + from + ": " + buckets.size() + " buckets, " + out.applied + " applied, "
           + removed + " removed, " + returned + " newer here returned to the owner");

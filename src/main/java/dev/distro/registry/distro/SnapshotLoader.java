@@ -3,10 +3,12 @@ package dev.distro.registry.distro;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.config.NodeConfig;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.NodeMetrics;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.support.Json;
-import dev.distro.registry.support.Tls;
+import dev.distro.registry.config.Tls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -31,12 +33,16 @@ public final class SnapshotLoader {
   static final int MAX_LINE = 1024 * 1024;
 
   private final Vertx vertx;
-  private final NodeContext node;
+  private final NodeConfig config;
+  private final RegistryStore store;
+  private final NodeMetrics metrics;
   private final Cluster cluster;
 
-  public SnapshotLoader(Vertx vertx, NodeContext node, Cluster cluster) {
+  public SnapshotLoader(Vertx vertx, NodeConfig config, RegistryStore store, NodeMetrics metrics, Cluster cluster) {
     this.vertx = vertx;
-    this.node = node;
+    this.config = config;
+    this.store = store;
+    this.metrics = metrics;
     this.cluster = cluster;
   }
 
@@ -44,7 +50,7 @@ public final class SnapshotLoader {
   public Future<String> load() {
     List<Member> peers = cluster.peers();
     HttpClient client = vertx.createHttpClient(Tls.client(new HttpClientOptions().setConnectTimeout(2_000)
-        .setIdleTimeout(30), node.config));
+        .setIdleTimeout(30), config));
     return tryPeer(client, peers, 0).eventually(client::close);
   }
 
@@ -59,8 +65,8 @@ public final class SnapshotLoader {
     }
     long t0 = System.nanoTime();
     return fetch(client, peer).map(n -> {
-      node.metrics.snapshotLoads.increment();
-      LOG.info("snapshot loaded from " + peer + ": " + n + " entries, " + node.store.instanceCount()
+      metrics.snapshotLoads.increment();
+      LOG.info("snapshot loaded from " + peer + ": " + n + " entries, " + store.instanceCount()
           + " instances in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
       return peer;
     }).recover(err -> {
@@ -70,11 +76,11 @@ public final class SnapshotLoader {
   }
 
   private Future<Long> fetch(HttpClient client, String peer) {
-    int port = Integer.parseInt(peer.substring(peer.lastIndexOf(':') + 1)) + (node.config.peerPort - node.config.port);
+    int port = Integer.parseInt(peer.substring(peer.lastIndexOf(':') + 1)) + (config.peerPort - config.port);
     String host = peer.substring(0, peer.lastIndexOf(':')).replace("[", "").replace("]", "");
     RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setHost(host).setPort(port)
-        .setURI("/distro/snapshot").setSsl(node.config.peerTls)
-        .putHeader(PeerClient.SECRET_HEADER, node.config.clusterSecret)
+        .setURI("/distro/snapshot").setSsl(config.peerTls)
+        .putHeader(PeerClient.SECRET_HEADER, config.clusterSecret)
         .setIdleTimeout(30_000);
     return client.request(opts).compose(req -> req.send()).compose(resp -> {
       if (resp.statusCode() != 200) {
@@ -90,7 +96,7 @@ public final class SnapshotLoader {
           return;
         }
         try {
-          SyncCodec.apply(node.store, Json.parse(line.getBytes()), Reason.SYNC, out);
+          SyncCodec.apply(store, Json.parse(line.getBytes()), Reason.SYNC, out);
         } catch (Exception e) {
           out.reject(SyncCodec.Rejection.OTHER, "a line that is not JSON", 0);
         }
@@ -98,7 +104,7 @@ public final class SnapshotLoader {
       });
       parser.exceptionHandler(done::tryFail);
       parser.endHandler(v -> {
-        SyncReport.refused(node.metrics, cluster.self(), peer, "snapshot", out);
+        SyncReport.refused(metrics, cluster.self(), peer, "snapshot", out);
         done.tryComplete(lines[0]);
       });
       return done.future();

@@ -1,7 +1,8 @@
 package dev.distro.registry.distro;
 
 import dev.distro.registry.cluster.Member;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.cluster.NodeStatus;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ServiceEntry;
@@ -29,9 +30,9 @@ public final class SnapshotSource {
   }
 
   /** Null when this node serves snapshots now, else the refusal (a 503: it is not UP). */
-  public static PeerAnswer refusal(NodeContext node) {
-    if (node.cluster.selfState() != Member.State.UP || node.shuttingDown()) {
-      return PeerAnswer.error(503, "not serving snapshots while " + node.cluster.selfState());
+  public static PeerAnswer refusal(Cluster cluster, NodeStatus status) {
+    if (cluster.selfState() != Member.State.UP || status.shuttingDown()) {
+      return PeerAnswer.error(503, "not serving snapshots while " + cluster.selfState());
     }
     return null;
   }

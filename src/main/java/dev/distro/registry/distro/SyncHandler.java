@@ -1,7 +1,10 @@
 package dev.distro.registry.distro;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.NodeMeters;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Versions;
 import io.vertx.core.Future;
@@ -19,13 +22,19 @@ public final class SyncHandler {
   public static final int INLINE_MAX = 256;
 
   private final Vertx vertx;
-  private final NodeContext node;
+  private final RegistryStore store;
+  private final Cluster cluster;
+  private final NodeMetrics metrics;
+  private final NodeMeters meters;
   private final Senders senders;
 
-  public SyncHandler(Vertx vertx, NodeContext node) {
+  public SyncHandler(Vertx vertx, RegistryStore store, Cluster cluster, NodeMetrics metrics, NodeMeters meters) {
     this.vertx = vertx;
-    this.node = node;
-    this.senders = new Senders(node.cluster);
+    this.store = store;
+    this.cluster = cluster;
+    this.metrics = metrics;
+    this.meters = meters;
+    this.senders = new Senders(cluster);
   }
 
   /** The answer to a parsed sync body; an unexpected failure of a small batch is thrown. */
@@ -47,13 +56,13 @@ public final class SyncHandler {
   String apply(JsonNode entries, String from) {
     SyncCodec.Ownerships owners = senders.ownerships(from, null);
     SyncCodec.Outcome out = new SyncCodec.Outcome();
-    long now = node.store.clock().millis();
+    long now = store.clock().millis();
     for (JsonNode e : entries) {
-      SyncCodec.apply(node.store, e, Reason.SYNC, out, owners);
-      node.meters.replicationLag(now - Versions.millisOf(e.path("v").asLong(0)));
+      SyncCodec.apply(store, e, Reason.SYNC, out, owners);
+      meters.replicationLag(now - Versions.millisOf(e.path("v").asLong(0)));
     }
-    node.metrics.syncEntriesReceived.add(entries.size());
-    SyncReport.refused(node.metrics, node.cluster.self(), from, "sync", out);
+    metrics.syncEntriesReceived.add(entries.size());
+    SyncReport.refused(metrics, cluster.self(), from, "sync", out);
     return SyncReport.answer(out);
   }
 }

@@ -3,7 +3,8 @@ package dev.distro.registry.distro;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.Rendezvous;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.store.Versions;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Future;
@@ -17,18 +18,20 @@ import io.vertx.core.Vertx;
 public final class VerifyHandler {
 
   private final Vertx vertx;
-  private final NodeContext node;
+  private final RegistryStore store;
+  private final Cluster cluster;
   private final Senders senders;
 
-  public VerifyHandler(Vertx vertx, NodeContext node) {
+  public VerifyHandler(Vertx vertx, RegistryStore store, Cluster cluster) {
     this.vertx = vertx;
-    this.node = node;
-    this.senders = new Senders(node.cluster);
+    this.store = store;
+    this.cluster = cluster;
+    this.senders = new Senders(cluster);
   }
 
   public Future<PeerAnswer> handle(JsonNode body) {
-    if (node.cluster.selfState() != Member.State.UP) {
-      return Future.succeededFuture(PeerAnswer.error(503, "not verifying while " + node.cluster.selfState()));
+    if (cluster.selfState() != Member.State.UP) {
+      return Future.succeededFuture(PeerAnswer.error(503, "not verifying while " + cluster.selfState()));
     }
     String from = body.path("from").asText("");
     JsonNode buckets = body.get("buckets");
@@ -41,13 +44,13 @@ public final class VerifyHandler {
     for (int i = 0; i < theirs.length; i++) {
       theirs[i] = buckets.get(i).asLong();
     }
-    node.cluster.verifiedBy(from, node.store.clock().monotonicMillis());
+    cluster.verifiedBy(from, store.clock().monotonicMillis());
     // versions newer than the sender's cutoff are left out on both sides (absent: nothing is)
     JsonNode cutoff = body.get("settledBefore");
     long settledBefore = cutoff != null && cutoff.canConvertToLong() ? cutoff.asLong() : Long.MAX_VALUE;
     // "the sender's instances" as the sender's ring says, so that a moment of disagreement between
     // the rings (a member just came back) is not a mismatch
-    return vertx.executeBlocking(() -> Digests.compute(node.store,
+    return vertx.executeBlocking(() -> Digests.compute(store,
         i -> from.equals(senders.ownerIn(ring, i.ip(), i.port())) && Versions.millisOf(i.version()) <= settledBefore),
         false).transform(ar -> Future.succeededFuture(ar.failed() ? PeerAnswer.error(500, "digest failed")
             : PeerAnswer.ok(mismatched(ar.result(), theirs))));

@@ -7,7 +7,10 @@ import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.model.Instance;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.config.NodeConfig;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.support.Liveness;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.ServiceEntry;
@@ -39,22 +42,28 @@ public final class VerifyVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(VerifyVerticle.class.getName());
   private static final ObjectMapper MAPPER = dev.distro.registry.support.Json.MAPPER;
 
-  private final NodeContext node;
+  private final NodeConfig config;
+  private final RegistryStore store;
+  private final NodeMetrics metrics;
+  private final Liveness liveness;
   private final Cluster cluster;
   private PeerClient peers;
   private long timer = -1;
   private boolean running;
 
-  public VerifyVerticle(NodeContext node, Cluster cluster) {
-    this.node = node;
+  public VerifyVerticle(NodeConfig config, RegistryStore store, NodeMetrics metrics, Cluster cluster, Liveness liveness) {
+    this.config = config;
+    this.store = store;
+    this.metrics = metrics;
+    this.liveness = liveness;
     this.cluster = cluster;
   }
 
   @Override
   public Future<?> start() {
-    node.liveness.watch("verify", context);
-    peers = PeerClient.create(vertx, cluster, node.config);
-    timer = vertx.setPeriodic(node.config.verifyIntervalMs, id -> round());
+    liveness.watch("verify", context);
+    peers = PeerClient.create(vertx, cluster, config);
+    timer = vertx.setPeriodic(config.verifyIntervalMs, id -> round());
     return Future.succeededFuture();
   }
 
@@ -72,14 +81,14 @@ public final class VerifyVerticle extends VerticleBase {
    * round). A copy that is still missing or stale after this long is found by the next round.
    */
   long settleMs() {
-    return Math.min(node.config.verifyIntervalMs, MAX_SETTLE_MS);
+    return Math.min(config.verifyIntervalMs, MAX_SETTLE_MS);
   }
 
   static final long MAX_SETTLE_MS = 2_000;
 
   /** How long a tombstone is kept: long enough for any in-flight stale copy to arrive and lose. */
   long tombstoneTtlMs() {
-    return Math.max(60_000, 6 * node.config.verifyIntervalMs);
+    return Math.max(60_000, 6 * config.verifyIntervalMs);
   }
 
   /**
@@ -91,7 +100,7 @@ public final class VerifyVerticle extends VerticleBase {
     if (running || cluster.selfState() != Member.State.UP) {
       return Future.succeededFuture();
     }
-    node.store.pruneTombstones(node.store.clock().monotonicMillis() - tombstoneTtlMs());
+    store.pruneTombstones(store.clock().monotonicMillis() - tombstoneTtlMs());
     List<String> targets = new ArrayList<>();
     for (Member m : cluster.livePeers()) {
       if (m.state() != Member.State.STARTING && m.state() != Member.State.SKEWED) {
@@ -102,11 +111,11 @@ public final class VerifyVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     running = true;
-    long settledBefore = node.store.clock().millis() - settleMs();
+    long settledBefore = store.clock().millis() - settleMs();
     // One ring for the whole round (digests and repairs), and it travels with them: a peer whose
     // ring differs for a moment (a member just came back) judges "owned by the sender" by this one.
     Rendezvous ring = cluster.view().ring();
-    return vertx.executeBlocking(() -> Digests.compute(node.store,
+    return vertx.executeBlocking(() -> Digests.compute(store,
             i -> ownedHere(ring, i) && Versions.millisOf(i.version()) <= settledBefore), false)
         .compose(digests -> {
           StringBuilder sb = new StringBuilder(Digests.BUCKETS * 21 + 64);
@@ -126,7 +135,7 @@ public final class VerifyVerticle extends VerticleBase {
         })
         .onComplete(ar -> {
           running = false;
-          node.metrics.verifyRounds.increment();
+          metrics.verifyRounds.increment();
         });
   }
 
@@ -143,7 +152,7 @@ public final class VerifyVerticle extends VerticleBase {
   }
 
   private Future<Void> verify(String peer, String body, Rendezvous ring) {
-    node.metrics.verifyBytesSent.add(body.length());
+    metrics.verifyBytesSent.add(body.length());
     return peers.peer(peer, HttpMethod.POST, "/distro/verify", Buffer.buffer(body), 5_000)
         .compose(resp -> {
           if (resp.statusCode() != 200) {
@@ -167,11 +176,11 @@ public final class VerifyVerticle extends VerticleBase {
           if (buckets.isEmpty()) {
             return Future.succeededFuture();
           }
-          node.metrics.mismatchedBuckets.add(buckets.size());
+          metrics.mismatchedBuckets.add(buckets.size());
           return repair(peer, buckets, ring);
         })
         .recover(err -> {
-          node.metrics.verifyFailures.increment();
+          metrics.verifyFailures.increment();
           SyncReport.WARNINGS.warn(LOG, cluster.self() + "|verify|" + peer, () -> cluster.self() + ": verify or repair"
               + " with " + peer + " failed (" + err.getMessage() + "); the next round tries again");
           return Future.succeededFuture();
@@ -186,12 +195,12 @@ public final class VerifyVerticle extends VerticleBase {
    */
   private Future<Void> repair(String peer, Set<Integer> buckets, Rendezvous ring) {
     return vertx.executeBlocking(() -> {
-      long asOf = node.store.versions().next();
+      long asOf = store.versions().next();
       Map<Integer, List<Registration>> content = new TreeMap<>();
       for (int b : buckets) {
         content.put(b, new ArrayList<>());
       }
-      for (ServiceEntry s : node.store.services()) {
+      for (ServiceEntry s : store.services()) {
         for (Registration r : s.registrations()) {
           Instance i = r.instance();
           List<Registration> in = content.get(Digests.bucketOf(i));
@@ -201,7 +210,7 @@ public final class VerifyVerticle extends VerticleBase {
         }
       }
       Map<Integer, List<Map.Entry<String, Long>>> dead = new HashMap<>();
-      for (var t : node.store.tombstones().entrySet()) {
+      for (var t : store.tombstones().entrySet()) {
         if (!t.getKey().startsWith("svc:")) {
           int b = Digests.bucketOf(t.getKey());
           if (content.containsKey(b)) {
@@ -265,7 +274,7 @@ public final class VerifyVerticle extends VerticleBase {
             return Future.failedFuture("repair answered " + resp.statusCode());
           }
           JsonNode answer = DistroSyncVerticle.answer(resp.body());
-          SyncReport.answered(node.metrics, cluster.self(), peer, "repair", answer);
+          SyncReport.answered(metrics, cluster.self(), peer, "repair", answer);
           return applyNewer(peer, answer).compose(v -> sendInTurn(peer, bodies, i + 1));
         });
   }
@@ -289,10 +298,10 @@ public final class VerifyVerticle extends VerticleBase {
     return vertx.executeBlocking(() -> {
       SyncCodec.Outcome out = new SyncCodec.Outcome();
       for (JsonNode e : newer) {
-        SyncCodec.apply(node.store, e, Reason.SYNC, out, owners);
+        SyncCodec.apply(store, e, Reason.SYNC, out, owners);
       }
-      node.metrics.repairReturns.add(out.applied);
-      SyncReport.refused(node.metrics, cluster.self(), peer, "repair answer", out);
+      metrics.repairReturns.add(out.applied);
+      SyncReport.refused(metrics, cluster.self(), peer, "repair answer", out);
       if (out.applied > 0) {
         LOG.info(cluster.self() + ": " + peer + " held " + out.applied + " of this node's instances newer than"
             + " it (changes made there that never reached this node): applied");

@@ -8,6 +8,7 @@ import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.support.Liveness;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
@@ -29,19 +30,6 @@ import java.util.logging.Logger;
  */
 public final class HealthVerticle extends VerticleBase implements ChangeListener {
 
-  private dev.distro.registry.node.Liveness liveness;
-  private LongAdder sweeps = new LongAdder();
-
-  /** Lets the liveness probe watch this verticle's event loop. */
-  public void liveness(dev.distro.registry.node.Liveness l) {
-    this.liveness = l;
-  }
-
-  /** Where completed sweeps are counted (the node's metrics; tests prove with it that sweeps ran). */
-  public void countSweeps(LongAdder counter) {
-    this.sweeps = counter;
-  }
-
 
   private static final Logger LOG = Logger.getLogger(HealthVerticle.class.getName());
   static final int SWEEP_BUDGET = 20_000;
@@ -50,6 +38,10 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   static final long PAUSE_MS = 5_000;
 
   private final RegistryStore store;
+  /** Where completed sweeps are counted (the node's metrics; tests prove with it that sweeps ran). */
+  private final LongAdder sweeps;
+  /** Watches this verticle's event loop for the liveness probe (null: not watched). */
+  private final Liveness liveness;
   private final Switches switches;
   private final Ownership ownership;
   private final long sweepIntervalMs;
@@ -77,15 +69,20 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
 
   public HealthVerticle(RegistryStore store, Switches switches, Ownership ownership, long sweepIntervalMs,
       boolean expireInstances) {
-    this(store, switches, ownership, sweepIntervalMs, expireInstances, null, 5_000);
+    this(store, switches, ownership, sweepIntervalMs, expireInstances, null, 5_000, new LongAdder(), null);
   }
 
   /**
    * @param selfAddress this node's member address (null when standalone)
    * @param replicaRenewIntervalMs how often owners renew replicas (the verify interval)
+   * @param sweeps counts completed sweeps
+   * @param liveness watches this verticle's event loop (null: not watched)
    */
   public HealthVerticle(RegistryStore store, Switches switches, Ownership ownership, long sweepIntervalMs,
-      boolean expireInstances, String selfAddress, long replicaRenewIntervalMs) {
+      boolean expireInstances, String selfAddress, long replicaRenewIntervalMs, LongAdder sweeps,
+      Liveness liveness) {
+    this.sweeps = sweeps;
+    this.liveness = liveness;
     this.selfAddress = selfAddress;
     this.replicaRenewIntervalMs = replicaRenewIntervalMs;
     this.store = store;
@@ -100,7 +97,6 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     if (liveness != null) {
       liveness.watch(getClass().getSimpleName(), context);
     }
-    store.addListener(this);
     for (var service : store.services()) {
       inbox.addAll(service.registrations());
     }
@@ -121,7 +117,6 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
 
   @Override
   public Future<?> stop() {
-    store.removeListener(this);
     vertx.cancelTimer(timerId);
     return Future.succeededFuture();
   }

@@ -7,7 +7,7 @@ import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.distro.ImmediateReplication;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.support.JsonWriter;
-import dev.distro.registry.support.Tls;
+import dev.distro.registry.config.Tls;
 import dev.distro.registry.watch.WatchHub;
 import dev.distro.registry.watch.WatchLoop;
 import dev.distro.registry.store.ChangeEvent;
@@ -168,7 +168,7 @@ public final class HttpVerticle extends VerticleBase {
       return server.listen();
     }
     peers = PeerClient.create(vertx, node.cluster, node.config);
-    replication = ImmediateReplication.toPeers(vertx, node, peers);
+    replication = ImmediateReplication.toPeers(vertx, node.cluster, node.store, node.config.forwardTimeoutMs, peers);
     forwarder = new OwnerForwarder(node.cluster, OwnerForwarder.over(peers), node.config.forwardTimeoutMs,
         node.metrics.forwards);
     PeerApi peerApi = new PeerApi(vertx, node);

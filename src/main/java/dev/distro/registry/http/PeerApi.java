@@ -52,10 +52,10 @@ final class PeerApi {
     this.vertx = vertx;
     this.node = node;
     this.secret = node.config.clusterSecret.getBytes(StandardCharsets.UTF_8);
-    this.sync = new SyncHandler(vertx, node);
-    this.verify = new VerifyHandler(vertx, node);
-    this.repair = new RepairHandler(vertx, node);
-    this.digests = new DigestHandler(vertx, node);
+    this.sync = new SyncHandler(vertx, node.store, node.cluster, node.metrics, node.meters);
+    this.verify = new VerifyHandler(vertx, node.store, node.cluster);
+    this.repair = new RepairHandler(vertx, node.store, node.cluster, node.metrics, node.config.verifyIntervalMs);
+    this.digests = new DigestHandler(vertx, node.store, node.cluster, node.status);
   }
 
   void handle(HttpServerRequest req) {
@@ -116,7 +116,7 @@ final class PeerApi {
    * more, else after it drains; the next chunk is read on a later turn of the event loop.
    */
   private void snapshot(HttpServerRequest req) {
-    PeerAnswer refusal = SnapshotSource.refusal(node);
+    PeerAnswer refusal = SnapshotSource.refusal(node.cluster, node.status);
     if (refusal != null) {
       reply(req, refusal.status(), refusal.json());
       return;

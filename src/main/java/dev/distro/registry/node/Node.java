@@ -1,5 +1,6 @@
 package dev.distro.registry.node;
 
+import dev.distro.registry.auth.AccessControl;
 import dev.distro.registry.auth.TokenFileVerticle;
 import dev.distro.registry.cluster.AddressLookupVerticle;
 import dev.distro.registry.cluster.Cluster;
@@ -7,7 +8,10 @@ import dev.distro.registry.cluster.FaultPlan;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.MemberLookup;
 import dev.distro.registry.cluster.MemberLookups;
+import dev.distro.registry.cluster.NodeStatus;
+import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.config.NodeConfig;
+import dev.distro.registry.config.Switches;
 import dev.distro.registry.distro.DistroSyncVerticle;
 import dev.distro.registry.distro.SnapshotLoader;
 import dev.distro.registry.distro.VerifyVerticle;
@@ -16,13 +20,19 @@ import dev.distro.registry.http.HttpVerticle;
 import dev.distro.registry.metrics.NodeMeters;
 import dev.distro.registry.model.Clock;
 import dev.distro.registry.push.UdpPushVerticle;
+import dev.distro.registry.store.ChangeListener;
+import dev.distro.registry.store.NodeMetrics;
 import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.support.Liveness;
+import dev.distro.registry.watch.EventLog;
+import dev.distro.registry.watch.WatchHub;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -64,44 +74,68 @@ public final class Node {
   /** @param meters the registry (Main shares it with Vert.x's own metrics) */
   public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock, FaultPlan faults,
       Function<Vertx, MemberLookup> lookup, NodeMeters meters) {
+    // ---- the shared state ----
     RegistryStore store = new RegistryStore(clock);
+    Switches switches = new Switches();
+    NodeStatus status = new NodeStatus(switches);
+    NodeMetrics metrics = new NodeMetrics();
+    Liveness liveness = new Liveness();
     Cluster cluster = config.standalone() ? Cluster.standalone(config.self())
         : new Cluster(config.self(), config.maxClockSkewMs);
-    NodeContext ctx = new NodeContext(config, store, cluster, meters);
-    if (ctx.runtimeFaults != null) {
+    AccessControl access = new AccessControl(config.authEnabled);
+    RuntimeFaultPlan runtimeFaults = config.faultInjection ? new RuntimeFaultPlan() : null;
+    if (runtimeFaults != null) {
       LOG.warning("fault injection is on (test only): POST /distro/faults on the peer port can cut, delay or drop"
           + " this node's outgoing peer traffic; never run production nodes with --fault-injection=true");
-      cluster.faults(FaultPlan.both(faults, ctx.runtimeFaults));
+      cluster.faults(FaultPlan.both(faults, runtimeFaults));
     } else {
       cluster.faults(faults);
     }
+    EventLog log = new EventLog(config.watchLogSize);
+    WatchHub watch = new WatchHub(store, log, metrics, WatchHub.Limits.DEFAULT.withBudgetBytes(config.watchBudgetBytes));
+
+    // ---- the verticles, each given what it uses ----
+    HealthVerticle health = new HealthVerticle(store, switches, cluster, config.healthSweepIntervalMs,
+        config.expireInstances, config.self(), config.verifyIntervalMs, metrics.healthSweeps, liveness);
+    UdpPushVerticle push = new UdpPushVerticle(store, switches, metrics, config.bind, liveness);
+    DistroSyncVerticle sync = config.standalone() ? null
+        : new DistroSyncVerticle(config, store, metrics, meters, cluster, liveness);
+
+    // ---- what a change triggers, in this order: RegistryStore calls these under its write lock,
+    // in revision order, after every applied write (client, peer, expiry); none may block ----
+    List<ChangeListener> chain = new ArrayList<>(List.of(
+        metrics,   // counters: registrations, deregistrations, expirations, changes
+        log,       // the watch API's resume log
+        watch,     // watchers' feeds (events, coalesced per service for slow ones)
+        health,    // the lease wheel: new, deleted and shortened leases
+        push));    // UDP push to 1.x clients listing the service
+    if (sync != null) {
+      chain.add(sync); // per-peer sync queues, local changes only (a no-op until the verticle runs)
+    }
+    chain.forEach(store::addListener);
+    MeterBindings.bind(meters, metrics, store, cluster, status, watch, liveness);
+
+    NodeContext ctx = new NodeContext(config, store, switches, status, metrics, meters, cluster, watch, liveness,
+        access, runtimeFaults);
+    ctx.push(push);
     Node node = new Node(vertx, ctx);
     Function<Vertx, MemberLookup> members = lookup != null ? lookup : v -> MemberLookups.create(v, config);
-    UdpPushVerticle push = new UdpPushVerticle(store, ctx.switches, ctx.metrics, config.bind);
-    push.liveness(ctx.liveness);
-    HealthVerticle health = new HealthVerticle(store, ctx.switches, cluster, config.healthSweepIntervalMs,
-        config.expireInstances, config.self(), config.verifyIntervalMs);
-    health.liveness(ctx.liveness);
-    health.countSweeps(ctx.metrics.healthSweeps);
     Future<Void> tokens = !config.authEnabled ? Future.succeededFuture()
-        : node.deploy(() -> new TokenFileVerticle(ctx.access, config.authTokensFile, config.authReloadMs), 1);
-    Future<Void> chain = tokens.compose(v -> node.deploy(() -> health, 1))
-        .compose(v -> node.deploy(() -> push, 1))
-        .map(v -> {
-          ctx.push(push);
-          return (Void) null;
-        });
+        : node.deploy(() -> new TokenFileVerticle(access, config.authTokensFile, config.authReloadMs), 1);
+    Future<Void> chainF = tokens.compose(v -> node.deploy(() -> health, 1))
+        .compose(v -> node.deploy(() -> push, 1));
     if (config.standalone()) {
-      chain = chain.compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances));
+      chainF = chainF.compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances));
     } else {
-      AddressLookupVerticle lookupVerticle = new AddressLookupVerticle(ctx, cluster, members,
-          () -> new SnapshotLoader(vertx, ctx, cluster).load());
-      chain = chain
+      Supplier<Future<String>> snapshot = () -> new SnapshotLoader(vertx, config, store, metrics, cluster).load();
+      AddressLookupVerticle lookupVerticle = new AddressLookupVerticle(config, store, cluster, status, meters,
+          liveness, members, snapshot::get);
+      chainF = chainF
           .compose(v -> node.deploy(() -> lookupVerticle, 1))
           .compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances))
-          .compose(v -> node.deploy(() -> new DistroSyncVerticle(ctx, cluster), 1))
-          .compose(v -> node.deploy(() -> new VerifyVerticle(ctx, cluster), 1))
-          .compose(v -> new SnapshotLoader(vertx, ctx, cluster).load())
+          .compose(v -> node.deploy(() -> sync, 1))
+          .compose(v -> node.deploy(() -> new VerifyVerticle(config, store, metrics, cluster, liveness), 1))
+          .compose(v -> snapshot.get())
           .compose(from -> lookupVerticle.pingAll())
           .map(from -> {
             // A ping round right before entering service measured the clocks of the peers that
@@ -109,16 +143,16 @@ public final class Node {
             // most members' never enters service.
             String skew = cluster.clocks().verdict(config.maxClockSkewMs);
             if (skew != null) {
-              AddressLookupVerticle.stepOut(cluster, ctx, skew);
+              AddressLookupVerticle.stepOut(cluster, status, skew);
             } else {
               cluster.selfState(Member.State.UP);
             }
             return (Void) null;
           });
     }
-    return chain.map(v -> {
+    return chainF.map(v -> {
       if (cluster.selfState() != Member.State.SKEWED) {
-        ctx.markReady();
+        status.markReady();
       }
       return node;
     }).recover(err -> node.stop().transform(v -> Future.failedFuture(err)));
@@ -153,7 +187,7 @@ public final class Node {
    * the verticles newest first.
    */
   public Future<Void> stop(long delayMs) {
-    context.markShuttingDown();
+    context.status.markShuttingDown();
     Future<Void> chain = delayMs > 0 ? vertx.timer(delayMs).mapEmpty() : Future.succeededFuture();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);

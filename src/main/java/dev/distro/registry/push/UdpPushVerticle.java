@@ -7,6 +7,7 @@ import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
 import dev.distro.registry.store.NodeMetrics;
 import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.support.Liveness;
 import dev.distro.registry.support.IpLiteral;
 import dev.distro.registry.support.Json;
 import dev.distro.registry.support.JsonWriter;
@@ -53,12 +54,9 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class UdpPushVerticle extends VerticleBase implements ChangeListener, PushTargets {
 
-  private dev.distro.registry.node.Liveness liveness;
+  /** Watches this verticle's event loop for the liveness probe (null: not watched). */
+  private final Liveness liveness;
 
-  /** Lets the liveness probe watch this verticle's event loop. */
-  public void liveness(dev.distro.registry.node.Liveness l) {
-    this.liveness = l;
-  }
 
 
   private static final Logger LOG = Logger.getLogger(UdpPushVerticle.class.getName());
@@ -118,6 +116,13 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
   private long sweeper = -1;
 
   public UdpPushVerticle(RegistryStore store, Switches switches, NodeMetrics metrics, String bind) {
+    this(store, switches, metrics, bind, null);
+  }
+
+  /** @param liveness watches this verticle's event loop (null: not watched) */
+  public UdpPushVerticle(RegistryStore store, Switches switches, NodeMetrics metrics, String bind,
+      Liveness liveness) {
+    this.liveness = liveness;
     this.store = store;
     this.switches = switches;
     this.metrics = metrics;
@@ -131,7 +136,6 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
     }
     socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false));
     socket.handler(packet -> onAck(packet.sender(), packet.data()));
-    store.addListener(this);
     return socket.listen(0, bind).map(s -> {
       timer = vertx.setPeriodic(MERGE_WINDOW_MS, id -> flush());
       sweeper = vertx.setPeriodic(5_000, id -> expireTargets());
@@ -141,7 +145,6 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
 
   @Override
   public Future<?> stop() {
-    store.removeListener(this);
     vertx.cancelTimer(timer);
     vertx.cancelTimer(sweeper);
     return socket == null ? Future.succeededFuture() : socket.close();

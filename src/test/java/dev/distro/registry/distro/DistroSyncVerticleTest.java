@@ -9,7 +9,10 @@ import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.distro.DistroSyncVerticle.Outcome;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.node.MeterBindings;
+import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.support.Liveness;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.testing.FakeClock;
 import dev.distro.registry.testing.Poll;
@@ -50,7 +53,8 @@ class DistroSyncVerticleTest {
   String self;
   String peer;
   Cluster cluster;
-  NodeContext node;
+  final NodeMetrics metrics = new NodeMetrics();
+  final NodeMeters meters = NodeMeters.create();
   DistroSyncVerticle sync;
   HttpServer fakePeer;
 
@@ -71,13 +75,14 @@ class DistroSyncVerticleTest {
     cluster = new Cluster(self);
     cluster.setMembers(List.of(self, peer));
     cluster.pingResult(peer, true, Member.State.UP, false);
-    node = new NodeContext(NodeConfig.of(s), store, cluster);
+    MeterBindings.counters(meters, metrics);
     fakePeer = Wait.on(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
       requests.incrementAndGet();
       Integer status = script.poll();
       req.response().setStatusCode(status == null ? 200 : status).end("{}");
     })).listen(peerPort + NodeConfig.PEER_PORT_OFFSET, "127.0.0.1"), 20);
-    sync = new DistroSyncVerticle(node, cluster);
+    sync = new DistroSyncVerticle(NodeConfig.of(s), store, metrics, meters, cluster, new Liveness());
+    store.addListener(sync);
     Wait.on(vertx.deployVerticle(sync), 20);
   }
 
@@ -111,13 +116,13 @@ class DistroSyncVerticleTest {
     start(Map.of());
     script.add(500);
     register(1);
-    Poll.until(Duration.ofSeconds(10), "the first batch fails", () -> node.metrics.syncFailures.sum() == 1);
+    Poll.until(Duration.ofSeconds(10), "the first batch fails", () -> metrics.syncFailures.sum() == 1);
     assertEquals(1, sync.pending(peer), "the change is kept for the retry");
     clock.advance(Duration.ofMillis(150));
     Poll.holdsFor(Duration.ofMillis(300), Poll.rounds("sync flush passes", 2, sync::flushes),
         () -> requests.get() > 1 ? "retried before its 200 ms backoff" : null);
     clock.advance(Duration.ofMillis(60));
-    Poll.until(Duration.ofSeconds(10), "retried once 200 ms passed", () -> node.metrics.syncBatchesSent.sum() == 1);
+    Poll.until(Duration.ofSeconds(10), "retried once 200 ms passed", () -> metrics.syncBatchesSent.sum() == 1);
     assertEquals(2, requests.get());
     assertEquals(0, sync.pending(peer));
   }
@@ -128,18 +133,18 @@ class DistroSyncVerticleTest {
     script.add(500);
     script.add(500);
     register(1);
-    Poll.until(Duration.ofSeconds(10), "the first batch fails", () -> node.metrics.syncFailures.sum() == 1);
+    Poll.until(Duration.ofSeconds(10), "the first batch fails", () -> metrics.syncFailures.sum() == 1);
     // NTP steps the wall clock two hours forward: the 200 ms backoff has not passed for all that
     clock.stepWall(Duration.ofHours(2));
     Poll.holdsFor(Duration.ofMillis(300), Poll.rounds("sync flush passes", 2, sync::flushes),
         () -> requests.get() > 1 ? "a forward wall step skipped the backoff" : null);
     clock.advance(Duration.ofMillis(250));
-    Poll.until(Duration.ofSeconds(10), "retried after its backoff", () -> node.metrics.syncFailures.sum() == 2);
+    Poll.until(Duration.ofSeconds(10), "retried after its backoff", () -> metrics.syncFailures.sum() == 2);
     // and four hours back: the 400 ms backoff still ends after 400 ms, not four hours later
     clock.stepWall(Duration.ofHours(-4));
     clock.advance(Duration.ofMillis(450));
     Poll.until(Duration.ofSeconds(10), "a backward wall step did not stall the retry",
-        () -> node.metrics.syncBatchesSent.sum() == 1);
+        () -> metrics.syncBatchesSent.sum() == 1);
     assertEquals(3, requests.get());
   }
 
@@ -151,16 +156,16 @@ class DistroSyncVerticleTest {
       register(i);
     }
     Poll.until(Duration.ofSeconds(10), "five changes wait", () -> sync.pending(peer) == 5);
-    assertEquals(0, node.metrics.syncOverflows.sum());
+    assertEquals(0, metrics.syncOverflows.sum());
     register(6);
-    Poll.until(Duration.ofSeconds(10), "the sixth overflows the queue", () -> node.metrics.syncOverflows.sum() == 1);
+    Poll.until(Duration.ofSeconds(10), "the sixth overflows the queue", () -> metrics.syncOverflows.sum() == 1);
     assertEquals(0, sync.pending(peer), "dropped whole");
     register(7);
     Poll.until(Duration.ofSeconds(10), "later changes queue again", () -> sync.pending(peer) == 1);
-    assertTrue(node.meters.scrape().contains("distro_sync_overflows_total 1.0"), "in /metrics");
+    assertTrue(meters.scrape().contains("distro_sync_overflows_total 1.0"), "in /metrics");
     cluster.pingResult(peer, true, Member.State.UP, false);
     Poll.until(Duration.ofSeconds(10), "sent when the peer is back", () -> sync.pending(peer) == 0
-        && node.metrics.syncEntriesSent.sum() == 1);
+        && metrics.syncEntriesSent.sum() == 1);
   }
 
   @Test
@@ -173,7 +178,7 @@ class DistroSyncVerticleTest {
       int last = 0;
       while (!Thread.currentThread().isInterrupted()) {
         int n = sync.pending(peer);
-        String scraped = node.meters.scrape();
+        String scraped = meters.scrape();
         reads.incrementAndGet();
         if (n < last || n > 2_000 || n > 0 && !scraped.contains("distro_sync_queue_depth{peer=\"" + peer + "\"}")) {
           bad.compareAndSet(null, "read " + n + " after " + last);

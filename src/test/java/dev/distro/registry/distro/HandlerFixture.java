@@ -6,7 +6,10 @@ import dev.distro.registry.cluster.Member;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.cluster.NodeStatus;
+import dev.distro.registry.config.Switches;
+import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.store.NodeMetrics;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.support.Json;
 import dev.distro.registry.testing.FakeClock;
@@ -31,15 +34,34 @@ final class HandlerFixture implements AutoCloseable {
   final FakeClock clock = new FakeClock();
   final RegistryStore store = new RegistryStore(clock);
   final Cluster cluster = new Cluster(SELF);
-  final NodeContext node;
+  final NodeConfig config;
+  final NodeMetrics metrics = new NodeMetrics();
+  final NodeMeters meters = NodeMeters.create();
+  final NodeStatus status = new NodeStatus(new Switches());
   final Vertx vertx = Vertx.vertx();
 
   HandlerFixture() throws Exception {
     cluster.setMembers(List.of(SELF, PEER));
     cluster.pingResult(PEER, true, Member.State.UP, false);
     cluster.selfState(Member.State.UP);
-    node = new NodeContext(NodeConfig.of(Map.of("host", "127.0.0.1", "bind", "127.0.0.1", "port", "18848",
-        "members", SELF + "," + PEER, "cluster-secret", TestCluster.SECRET)), store, cluster);
+    config = NodeConfig.of(Map.of("host", "127.0.0.1", "bind", "127.0.0.1", "port", "18848",
+        "members", SELF + "," + PEER, "cluster-secret", TestCluster.SECRET));
+  }
+
+  SyncHandler sync() {
+    return new SyncHandler(vertx, store, cluster, metrics, meters);
+  }
+
+  VerifyHandler verify() {
+    return new VerifyHandler(vertx, store, cluster);
+  }
+
+  RepairHandler repair() {
+    return new RepairHandler(vertx, store, cluster, metrics, config.verifyIntervalMs);
+  }
+
+  DigestHandler digests() {
+    return new DigestHandler(vertx, store, cluster, status);
   }
 
   /** The {@code n}th instance (counting from 0) of {@link #SVC} that {@code owner} owns. */

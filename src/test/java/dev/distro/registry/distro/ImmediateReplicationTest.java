@@ -47,7 +47,7 @@ class ImmediateReplicationTest {
   }
 
   ImmediateReplication with(Future<Integer> answer) {
-    return new ImmediateReplicationImpl(f.vertx, f.node, (member, body, timeoutMs) -> {
+    return new ImmediateReplicationImpl(f.vertx, f.cluster, f.store, f.config.forwardTimeoutMs, (member, body, timeoutMs) -> {
       sentTo.add(member);
       bodies.add(body.toString());
       return answer;
@@ -61,7 +61,7 @@ class ImmediateReplicationTest {
     assertTrue(done.succeeded());
     assertEquals(List.of(PEER), sentTo);
     var body = json(bodies.get(0));
-    assertEquals(f.node.cluster.self(), body.path("from").asText());
+    assertEquals(f.cluster.self(), body.path("from").asText());
     assertEquals("del", body.path("entries").get(0).path("o").asText());
   }
 
@@ -73,7 +73,7 @@ class ImmediateReplicationTest {
 
   @Test
   void silentPeer_completesAfterHalfTheForwardTimeout() {
-    long wait = ImmediateReplicationImpl.waitMs(f.node.config.forwardTimeoutMs);
+    long wait = ImmediateReplicationImpl.waitMs(f.config.forwardTimeoutMs);
     long t0 = System.nanoTime();
     Future<Void> done = with(Promise.<Integer>promise().future()).replicate(deregistration());
     assertFalse(done.isComplete());

@@ -37,10 +37,10 @@ class ProtocolHandlersTest {
 
   ProtocolHandlersTest() throws Exception {
     f = new HandlerFixture();
-    sync = new SyncHandler(f.vertx, f.node);
-    verify = new VerifyHandler(f.vertx, f.node);
-    repair = new RepairHandler(f.vertx, f.node);
-    digests = new DigestHandler(f.vertx, f.node);
+    sync = f.sync();
+    verify = f.verify();
+    repair = f.repair();
+    digests = f.digests();
   }
 
   @AfterEach
@@ -112,7 +112,7 @@ class ProtocolHandlersTest {
     JsonNode answer = json(await(repair.handle(json(repairBody(asOf, Digests.bucketOf(i))))).json());
     assertEquals(1, answer.path("removed").asInt());
     assertNull(f.store.find(i.service(), i.localId()));
-    assertEquals(1, f.node.metrics.repairs.sum());
+    assertEquals(1, f.metrics.repairs.sum());
   }
 
   @Test
@@ -161,10 +161,10 @@ class ProtocolHandlersTest {
     JsonNode mine = json(await(digests.digest()).json());
     assertEquals(1, mine.path("instances").asInt());
     try (HandlerFixture other = new HandlerFixture()) {
-      DigestHandler theirs = new DigestHandler(other.vertx, other.node);
+      DigestHandler theirs = other.digests();
       assertTrue(!json(await(theirs.digest()).json()).path("digest").asText()
           .equals(mine.path("digest").asText()));
-      new SyncHandler(other.vertx, other.node).apply(json("[" + line(i) + "]"), PEER);
+      other.sync().apply(json("[" + line(i) + "]"), PEER);
       assertEquals(mine.path("digest").asText(), json(await(theirs.digest()).json()).path("digest").asText());
     }
   }
@@ -205,8 +205,8 @@ class ProtocolHandlersTest {
 
   @Test
   void snapshot_refusedUnlessUp() {
-    assertNull(SnapshotSource.refusal(f.node));
+    assertNull(SnapshotSource.refusal(f.cluster, f.status));
     f.cluster.selfState(Member.State.STARTING);
-    assertEquals(503, SnapshotSource.refusal(f.node).status());
+    assertEquals(503, SnapshotSource.refusal(f.cluster, f.status).status());
   }
 }

@@ -27,7 +27,7 @@ class SyncHandlerTest {
 
   SyncHandlerTest() throws Exception {
     f = new HandlerFixture();
-    sync = new SyncHandler(f.vertx, f.node);
+    sync = f.sync();
   }
 
   @AfterEach
@@ -58,7 +58,7 @@ class SyncHandlerTest {
     assertEquals(200, a.status());
     assertEquals(1, json(a.json()).path("applied").asInt());
     assertNotNull(f.store.find(i.service(), i.localId()));
-    assertEquals(1, f.node.metrics.syncEntriesReceived.sum());
+    assertEquals(1, f.metrics.syncEntriesReceived.sum());
     // the same batch again: stale, nothing changes
     assertEquals(1, json(await(sync.handle(json(body(i)))).json()).path("stale").asInt());
   }
@@ -83,7 +83,7 @@ class SyncHandlerTest {
     JsonNode answer = json(await(sync.handle(json(body(i)))).json());
     assertEquals(1, answer.path("rejected").asInt());
     assertEquals(1, answer.path("reasons").path("clock_ahead").asInt());
-    assertEquals(1, NodeMetrics.byTag(f.node.metrics.peerEntriesRejected, "clock_ahead").sum());
+    assertEquals(1, NodeMetrics.byTag(f.metrics.peerEntriesRejected, "clock_ahead").sum());
     assertNull(f.store.find(i.service(), i.localId()));
   }
 }

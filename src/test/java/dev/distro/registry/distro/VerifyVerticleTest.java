@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.config.NodeConfig;
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.node.MeterBindings;
+import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.support.Liveness;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.testing.FakeClock;
 import dev.distro.registry.testing.LogCapture;
@@ -50,19 +53,22 @@ class VerifyVerticleTest {
     cluster.setMembers(List.of(self, peer));
     cluster.pingResult(peer, true, Member.State.UP, false);
     cluster.selfState(Member.State.UP);
-    NodeContext node = new NodeContext(NodeConfig.of(Map.of("host", "127.0.0.1", "bind", "127.0.0.1",
+    NodeMetrics metrics = new NodeMetrics();
+    NodeMeters meters = NodeMeters.create();
+    MeterBindings.counters(meters, metrics);
+    NodeConfig config = NodeConfig.of(Map.of("host", "127.0.0.1", "bind", "127.0.0.1",
         "port", String.valueOf(selfPort), "members", self + "," + peer, "cluster-secret", TestCluster.SECRET,
-        "verify-interval-ms", "100")), new RegistryStore(new FakeClock()), cluster);
+        "verify-interval-ms", "100"));
     Wait.on(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b ->
         req.response().setStatusCode(500).end("{\"error\":\"broken\"}")))
         .listen(peerPort + NodeConfig.PEER_PORT_OFFSET, "127.0.0.1"), 20);
-    VerifyVerticle verify = new VerifyVerticle(node, cluster);
+    VerifyVerticle verify = new VerifyVerticle(config, new RegistryStore(new FakeClock()), metrics, cluster, new Liveness());
     Wait.on(vertx.deployVerticle(verify), 20);
-    Poll.until(Duration.ofSeconds(10), "three rounds failed", () -> node.metrics.verifyFailures.sum() >= 3);
+    Poll.until(Duration.ofSeconds(10), "three rounds failed", () -> metrics.verifyFailures.sum() >= 3);
     List<LogRecord> warnings = logged.stream().filter(r -> r.getLevel() == Level.WARNING
         && r.getMessage().startsWith(self + ": verify or repair with " + peer + " failed")).toList();
     assertEquals(1, warnings.size(), "one line per interval, however many rounds fail");
     assertTrue(warnings.get(0).getMessage().contains("500"), warnings.get(0).getMessage());
-    assertTrue(node.meters.scrape().contains("distro_verify_failures_total"), "in /metrics");
+    assertTrue(meters.scrape().contains("distro_verify_failures_total"), "in /metrics");
   }
 }

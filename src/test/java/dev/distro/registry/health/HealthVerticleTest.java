@@ -49,6 +49,7 @@ class HealthVerticleTest {
     store.addListener(events::add);
     Ownership ownership = (ip, port) -> owner.get();
     health = new HealthVerticle(store, switches, ownership, 3_600_000, true);
+    store.addListener(health);
     Wait.on(vertx.deployVerticle(health));
   }
 
@@ -268,7 +269,9 @@ class HealthVerticleTest {
       }
     };
     RegistryStore store = new RegistryStore(clock);
-    HealthVerticle health = new HealthVerticle(store, switches, cluster, 3_600_000, true, self, 5_000);
+    HealthVerticle health = new HealthVerticle(store, switches, cluster, 3_600_000, true, self, 5_000,
+        new java.util.concurrent.atomic.LongAdder(), null);
+    store.addListener(health);
     Wait.on(vertx.deployVerticle(health));
     dev.distro.registry.cluster.Rendezvous all = new dev.distro.registry.cluster.Rendezvous(List.of(self, back, other));
     dev.distro.registry.cluster.Rendezvous without = new dev.distro.registry.cluster.Rendezvous(List.of(self, other));

@@ -59,7 +59,9 @@ class NewOwnerRenewalTest {
           Reason.SYNC);
       loaded++;
     }
-    HealthVerticle health = new HealthVerticle(store, new Switches(), cluster, 3_600_000, true, "127.0.0.1:1", 5_000);
+    HealthVerticle health = new HealthVerticle(store, new Switches(), cluster, 3_600_000, true, "127.0.0.1:1", 5_000,
+        new java.util.concurrent.atomic.LongAdder(), null);
+    store.addListener(health);
     Wait.on(vertx.deployVerticle(health));
     // file the copies, then let 31 s pass (over the 30 s delete timeout, under the replica grace)
     Wait.on(health.sweepNow());

@@ -51,6 +51,7 @@ class UdpPushVerticleTest {
     RegistryStore store = new RegistryStore(Clock.SYSTEM);
     NodeMetrics metrics = new NodeMetrics();
     UdpPushVerticle push = new UdpPushVerticle(store, new Switches(), metrics, "127.0.0.1");
+    store.addListener(push);
     Wait.on(vertx.deployVerticle(push));
     List<JsonObject> acked = new CopyOnWriteArrayList<>();
     DatagramSocket acking = vertx.createDatagramSocket();
@@ -117,6 +118,7 @@ class UdpPushVerticleTest {
     RegistryStore store = new RegistryStore(Clock.SYSTEM);
     NodeMetrics metrics = new NodeMetrics();
     UdpPushVerticle push = new UdpPushVerticle(store, new Switches(), metrics, "127.0.0.1");
+    store.addListener(push);
     Wait.on(vertx.deployVerticle(push));
     ServiceKey svc = new ServiceKey("public", "DEFAULT_GROUP", "once");
     List<List<Buffer>> received = new ArrayList<>();
@@ -142,6 +144,7 @@ class UdpPushVerticleTest {
     RegistryStore store = new RegistryStore(Clock.SYSTEM);
     NodeMetrics metrics = new NodeMetrics();
     UdpPushVerticle push = new UdpPushVerticle(store, new Switches(), metrics, "127.0.0.1");
+    store.addListener(push);
     Wait.on(vertx.deployVerticle(push));
     List<Buffer> acked = new CopyOnWriteArrayList<>();
     DatagramSocket acking = acker(vertx, acked);
@@ -207,6 +210,7 @@ class UdpPushVerticleTest {
     RegistryStore store = new RegistryStore(Clock.SYSTEM);
     NodeMetrics metrics = new NodeMetrics();
     UdpPushVerticle push = new UdpPushVerticle(store, new Switches(), metrics, "127.0.0.1");
+    store.addListener(push);
     Wait.on(vertx.deployVerticle(push));
     List<Buffer> silent = new CopyOnWriteArrayList<>();
     DatagramSocket mute = vertx.createDatagramSocket();

@@ -1,4 +1,4 @@
-package dev.distro.registry.node;
+package dev.distro.registry.support;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;

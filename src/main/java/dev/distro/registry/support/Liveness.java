@@ -1,4 +1,4 @@
-package dev.distro.registry.node;
+package dev.distro.registry.support;
 
 import io.vertx.core.Context;
 import java.util.Map;

@@ -1,6 +1,5 @@
-package dev.distro.registry.support;
+package dev.distro.registry.config;
 
-import dev.distro.registry.config.NodeConfig;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
