@@ -52,7 +52,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   static final long SYNC_TIMEOUT_MS = 3_000;
 
   /** Failure classes (Eureka's taxonomy): they pick the retry delay. */
-  enum Outcome { OK, CONGESTION, TRANSIENT, PERMANENT }
+  enum BatchResult { OK, CONGESTION, TRANSIENT, PERMANENT }
 
   private static final class PeerQueue {
     /** Event loop only. */
@@ -200,8 +200,8 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     peers.peer(peer, HttpMethod.POST, "/distro/sync", Buffer.buffer(body), SYNC_TIMEOUT_MS)
         .onComplete(ar -> {
           pq.inFlight = false;
-          Outcome o = ar.succeeded() ? classify(ar.result().statusCode()) : classify(ar.cause());
-          if (o == Outcome.OK) {
+          BatchResult o = ar.succeeded() ? classify(ar.result().statusCode()) : classify(ar.cause());
+          if (o == BatchResult.OK) {
             pq.failures = 0;
             metrics.syncBatchesSent.increment();
             metrics.syncEntriesSent.add(batch.size());
@@ -212,7 +212,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
             return;
           }
           metrics.syncFailures.increment();
-          if (o == Outcome.PERMANENT) {
+          if (o == BatchResult.PERMANENT) {
             Object why = ar.succeeded() ? ar.result().statusCode() : ar.cause();
             SyncReport.WARNINGS.warn(LOG, cluster.self() + "|permanent|" + peer, () -> cluster.self() + ": sync to "
                 + peer + " refused (" + why + "): batch of " + batch.size() + " dropped, verify will repair");
@@ -232,8 +232,8 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
    * doubling from 200 ms (800 ms for congestion: the peer said it is overloaded, or timed out), at
    * most {@link #MAX_BACKOFF_MS}.
    */
-  static long backoffMs(Outcome o, int failures) {
-    long base = o == Outcome.CONGESTION ? 400 : 100;
+  static long backoffMs(BatchResult o, int failures) {
+    long base = o == BatchResult.CONGESTION ? 400 : 100;
     return Math.min(MAX_BACKOFF_MS, base << Math.max(1, Math.min(failures, 10)));
   }
 
@@ -249,19 +249,19 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     }
   }
 
-  static Outcome classify(int status) {
+  static BatchResult classify(int status) {
     if (status >= 200 && status < 300) {
-      return Outcome.OK;
+      return BatchResult.OK;
     }
     if (status == 503 || status == 429) {
-      return Outcome.CONGESTION;
+      return BatchResult.CONGESTION;
     }
-    return status >= 500 ? Outcome.TRANSIENT : Outcome.PERMANENT;
+    return status >= 500 ? BatchResult.TRANSIENT : BatchResult.PERMANENT;
   }
 
-  static Outcome classify(Throwable t) {
+  static BatchResult classify(Throwable t) {
     return PeerFailure.of(t) == PeerFailure.TIMEOUT
-        ? Outcome.CONGESTION : Outcome.TRANSIENT;
+        ? BatchResult.CONGESTION : BatchResult.TRANSIENT;
   }
 
   /** Flushes until nothing is pending or {@code maxMs} passed (graceful shutdown). */

@@ -74,11 +74,11 @@ public final class RepairHandler {
     for (JsonNode b : buckets) {
       targeted.add(b.asInt(-1));
     }
-    SyncCodec.Outcome out = new SyncCodec.Outcome();
+    SyncCodec.Tally out = new SyncCodec.Tally();
     Set<String> listed = new HashSet<>();
     JsonWriter newer = new JsonWriter().beginArray();
     int returned = 0;
-    SyncCodec.Ownerships owners = senders.ownerships(from, ring);
+    SyncCodec.OwnerFacts owners = senders.ownerFacts(from, ring);
     for (JsonNode e : entries) {
       int stale = out.stale;
       String key = SyncCodec.apply(store, e, Reason.REPAIR, out, owners);

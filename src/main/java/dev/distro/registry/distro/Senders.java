@@ -23,8 +23,8 @@ final class Senders {
     this.cluster = cluster;
   }
 
-  SyncCodec.Ownerships ownerships(String from, Rendezvous senderRing) {
-    return new SyncCodec.Ownerships() {
+  SyncCodec.OwnerFacts ownerFacts(String from, Rendezvous senderRing) {
+    return new SyncCodec.OwnerFacts() {
       @Override
       public boolean ownedHere(String ip, int port) {
         return cluster.isResponsible(ip, port);

@@ -87,7 +87,7 @@ public final class SnapshotLoader {
         return resp.body().transform(ar -> Future.failedFuture("answered " + resp.statusCode()));
       }
       Promise<Long> done = Promise.promise();
-      SyncCodec.Outcome out = new SyncCodec.Outcome();
+      SyncCodec.Tally out = new SyncCodec.Tally();
       long[] lines = {0};
       RecordParser parser = RecordParser.newDelimited("\n", resp);
       parser.maxRecordSize(MAX_LINE);

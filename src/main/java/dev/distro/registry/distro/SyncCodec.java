@@ -35,9 +35,9 @@ import java.util.Map;
 public final class SyncCodec {
 
   /** What the receiver knows about ownership, for the liveness rules ({@code MergeRules.Facts}). */
-  public interface Ownerships {
+  public interface OwnerFacts {
 
-    Ownerships NONE = new Ownerships() { };
+    OwnerFacts NONE = new OwnerFacts() { };
 
     /** This node is responsible for {@code ip:port}. */
     default boolean ownedHere(String ip, int port) {
@@ -84,7 +84,7 @@ public final class SyncCodec {
   }
 
   /** What applying a batch did. */
-  public static final class Outcome {
+  public static final class Tally {
     public int applied;
     public int stale;
     public int rejected;
@@ -242,11 +242,11 @@ public final class SyncCodec {
    *
    * @return the global key of the instance it concerned (null for service entries or rejects)
    */
-  public static String apply(RegistryStore store, JsonNode n, Reason reason, Outcome out) {
-    return apply(store, n, reason, out, Ownerships.NONE);
+  public static String apply(RegistryStore store, JsonNode n, Reason reason, Tally out) {
+    return apply(store, n, reason, out, OwnerFacts.NONE);
   }
 
-  public static String apply(RegistryStore store, JsonNode n, Reason reason, Outcome out, Ownerships owners) {
+  public static String apply(RegistryStore store, JsonNode n, Reason reason, Tally out, OwnerFacts owners) {
     try {
       String op = text(n, "o");
       ServiceKey key = new ServiceKey(text(n, "ns"), text(n, "g"), text(n, "s", NodeConfig.MAX_SERVICE_NAME_LENGTH));
@@ -328,7 +328,7 @@ public final class SyncCodec {
     }
   }
 
-  private static void count(boolean changed, Outcome out) {
+  private static void count(boolean changed, Tally out) {
     if (changed) {
       out.applied++;
     } else {

@@ -54,8 +54,8 @@ public final class SyncHandler {
 
   /** Applies the entries on the calling thread; the answer's body. */
   String apply(JsonNode entries, String from) {
-    SyncCodec.Ownerships owners = senders.ownerships(from, null);
-    SyncCodec.Outcome out = new SyncCodec.Outcome();
+    SyncCodec.OwnerFacts owners = senders.ownerFacts(from, null);
+    SyncCodec.Tally out = new SyncCodec.Tally();
     long now = store.clock().millis();
     for (JsonNode e : entries) {
       SyncCodec.apply(store, e, Reason.SYNC, out, owners);

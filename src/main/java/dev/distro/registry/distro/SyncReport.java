@@ -1,7 +1,7 @@
 package dev.distro.registry.distro;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.distro.registry.distro.SyncCodec.Outcome;
+import dev.distro.registry.distro.SyncCodec.Tally;
 import dev.distro.registry.distro.SyncCodec.Rejection;
 import dev.distro.registry.model.Clock;
 import dev.distro.registry.store.NodeMetrics;
@@ -28,7 +28,7 @@ public final class SyncReport {
   private SyncReport() { }
 
   /** Writes the outcome's counts (and reasons, when some entries were refused) into an open object. */
-  public static JsonWriter write(JsonWriter w, Outcome out) {
+  public static JsonWriter write(JsonWriter w, Tally out) {
     w.field("applied", out.applied).field("stale", out.stale).field("rejected", out.rejected);
     if (out.rejected > 0) {
       w.name("reasons").beginObject();
@@ -46,7 +46,7 @@ public final class SyncReport {
   }
 
   /** The answer to a sync: {@link #write} as one object. */
-  public static String answer(Outcome out) {
+  public static String answer(Tally out) {
     return write(new JsonWriter().beginObject(), out).endObject().toString();
   }
 
@@ -55,7 +55,7 @@ public final class SyncReport {
    *
    * @param via sync, repair, snapshot or repair-return
    */
-  public static void refused(NodeMetrics metrics, String self, String from, String via, Outcome out) {
+  public static void refused(NodeMetrics metrics, String self, String from, String via, Tally out) {
     if (out.rejected == 0) {
       return;
     }

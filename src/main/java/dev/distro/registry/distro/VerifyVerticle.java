@@ -289,14 +289,14 @@ public final class VerifyVerticle extends VerticleBase {
     if (newer == null || !newer.isArray() || newer.isEmpty()) {
       return Future.succeededFuture();
     }
-    SyncCodec.Ownerships owners = new SyncCodec.Ownerships() {
+    SyncCodec.OwnerFacts owners = new SyncCodec.OwnerFacts() {
       @Override
       public boolean ownedHere(String ip, int port) {
         return cluster.isResponsible(ip, port);
       }
     };
     return vertx.executeBlocking(() -> {
-      SyncCodec.Outcome out = new SyncCodec.Outcome();
+      SyncCodec.Tally out = new SyncCodec.Tally();
       for (JsonNode e : newer) {
         SyncCodec.apply(store, e, Reason.SYNC, out, owners);
       }

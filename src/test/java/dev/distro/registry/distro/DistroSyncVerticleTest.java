@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.config.NodeConfig;
-import dev.distro.registry.distro.DistroSyncVerticle.Outcome;
+import dev.distro.registry.distro.DistroSyncVerticle.BatchResult;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.metrics.NodeMeters;
@@ -96,19 +96,19 @@ class DistroSyncVerticleTest {
       "TRANSIENT, 1, 200", "TRANSIENT, 2, 400", "TRANSIENT, 5, 3200", "TRANSIENT, 6, 5000", "TRANSIENT, 60, 5000",
       "CONGESTION, 1, 800", "CONGESTION, 2, 1600", "CONGESTION, 3, 3200", "CONGESTION, 4, 5000",
   })
-  void backoff_doublesPerFailureUpToTheCap(Outcome o, int failures, long ms) {
+  void backoff_doublesPerFailureUpToTheCap(BatchResult o, int failures, long ms) {
     assertEquals(ms, DistroSyncVerticle.backoffMs(o, failures));
   }
 
   @Test
   void failures_areClassifiedByType_notByTheirMessage() {
-    assertEquals(Outcome.CONGESTION, DistroSyncVerticle.classify(new java.util.concurrent.TimeoutException("late")));
-    assertEquals(Outcome.CONGESTION, DistroSyncVerticle.classify(
+    assertEquals(BatchResult.CONGESTION, DistroSyncVerticle.classify(new java.util.concurrent.TimeoutException("late")));
+    assertEquals(BatchResult.CONGESTION, DistroSyncVerticle.classify(
         new RuntimeException("wrapped", new io.netty.channel.ConnectTimeoutException("slow connect"))));
     // a message naming a timeout does not make a refused connection congestion
-    assertEquals(Outcome.TRANSIENT, DistroSyncVerticle.classify(
+    assertEquals(BatchResult.TRANSIENT, DistroSyncVerticle.classify(
         new java.net.ConnectException("Connection refused: timeout.example/10.0.0.9:9849")));
-    assertEquals(Outcome.TRANSIENT, DistroSyncVerticle.classify(new IllegalStateException("timed out?")));
+    assertEquals(BatchResult.TRANSIENT, DistroSyncVerticle.classify(new IllegalStateException("timed out?")));
   }
 
   @Test

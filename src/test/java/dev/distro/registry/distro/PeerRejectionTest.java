@@ -75,7 +75,7 @@ class PeerRejectionTest {
     String json = entry.replace('\'', '"').replace("KEY", KEY)
         .replace("AHEAD", String.valueOf((clock.millis() + 2 * HOUR) << 16))
         .replace("NOW", String.valueOf(clock.millis() << 16));
-    SyncCodec.Outcome out = new SyncCodec.Outcome();
+    SyncCodec.Tally out = new SyncCodec.Tally();
     SyncCodec.apply(store, Json.parse(json.getBytes()), Reason.SYNC, out);
     assertEquals(1, out.rejected, what);
     assertEquals(1, out.rejected(Rejection.ofTag(reason)), what + ": counted as " + reason);

@@ -192,7 +192,7 @@ class ProtocolHandlersTest {
         chunks++;
         String[] lines = chunk.isEmpty() ? new String[0] : chunk.split("\n");
         assertTrue(lines.length <= SnapshotSource.CHUNK, "a chunk of " + lines.length + " lines");
-        SyncCodec.Outcome out = new SyncCodec.Outcome();
+        SyncCodec.Tally out = new SyncCodec.Tally();
         for (String l : lines) {
           SyncCodec.apply(other.store, json(l), Reason.SYNC, out);
         }

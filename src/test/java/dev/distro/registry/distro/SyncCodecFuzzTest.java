@@ -65,15 +65,15 @@ class SyncCodecFuzzTest {
     }
     JsonNode entries = parsed.get("entries");
     RegistryStore store = new RegistryStore(new FakeClock());
-    SyncCodec.Outcome out = new SyncCodec.Outcome();
+    SyncCodec.Tally out = new SyncCodec.Tally();
     // the entries as a sync (from a member that owns nothing here), then as a repair from the owner
-    SyncCodec.Ownerships owner = new SyncCodec.Ownerships() {
+    SyncCodec.OwnerFacts owner = new SyncCodec.OwnerFacts() {
       @Override
       public boolean senderOwns(String ip, int port) {
         return true;
       }
     };
-    SyncCodec.Outcome twice = new SyncCodec.Outcome();
+    SyncCodec.Tally twice = new SyncCodec.Tally();
     for (JsonNode e : entries) {
       SyncCodec.apply(store, e, Reason.SYNC, out);
       SyncCodec.apply(store, e, Reason.SYNC, twice); // the same entry at once again: never applied twice
@@ -101,7 +101,7 @@ class SyncCodecFuzzTest {
     RegistryStore other = new RegistryStore(new FakeClock());
     StringBuilder sb = new StringBuilder();
     SyncCodec.writePut(new JsonWriter(sb), i);
-    SyncCodec.Outcome out = new SyncCodec.Outcome();
+    SyncCodec.Tally out = new SyncCodec.Tally();
     SyncCodec.apply(other, Json.parse(sb.toString().getBytes(StandardCharsets.UTF_8)), Reason.SYNC, out);
     assertEquals(1, out.applied, () -> "re-encoded entry not applied: " + sb);
     Instance copy = other.find(i.service(), i.localId()).instance();

@@ -20,10 +20,10 @@ class SyncCodecTest {
 
   final FakeClock clock = new FakeClock();
 
-  SyncCodec.Outcome apply(RegistryStore store, Instance i) throws Exception {
+  SyncCodec.Tally apply(RegistryStore store, Instance i) throws Exception {
     StringBuilder sb = new StringBuilder();
     SyncCodec.writePut(new JsonWriter(sb), i);
-    SyncCodec.Outcome out = new SyncCodec.Outcome();
+    SyncCodec.Tally out = new SyncCodec.Tally();
     SyncCodec.apply(store, Json.parse(sb.toString().getBytes(StandardCharsets.UTF_8)), Reason.SYNC, out);
     return out;
   }
@@ -52,11 +52,11 @@ class SyncCodecTest {
     StringBuilder sb = new StringBuilder();
     SyncCodec.writeServiceDel(new JsonWriter(sb), svc, peer.versions().next());
     byte[] delete = sb.toString().getBytes(StandardCharsets.UTF_8);
-    SyncCodec.Outcome first = new SyncCodec.Outcome();
+    SyncCodec.Tally first = new SyncCodec.Tally();
     SyncCodec.apply(peer, Json.parse(delete), Reason.SYNC, first);
     assertEquals(1, first.applied);
     long revision = peer.revision();
-    SyncCodec.Outcome again = new SyncCodec.Outcome();
+    SyncCodec.Tally again = new SyncCodec.Tally();
     SyncCodec.apply(peer, Json.parse(delete), Reason.SYNC, again);
     assertEquals(1, again.stale, "already applied");
     assertEquals(revision, peer.revision(), "no new revision");

@@ -98,7 +98,7 @@ class ParamsFuzzTest {
     Instance stamped = accepted.withVersion(peer.versions().next());
     StringBuilder sb = new StringBuilder();
     SyncCodec.writePut(new JsonWriter(sb), stamped);
-    SyncCodec.Outcome out = new SyncCodec.Outcome();
+    SyncCodec.Tally out = new SyncCodec.Tally();
     SyncCodec.apply(peer, Json.parse(sb.toString().getBytes(StandardCharsets.UTF_8)), Reason.SYNC, out);
     assertEquals(1, out.applied, () -> "a peer refused what a client may register: " + sb);
     Instance copy = peer.find(stamped.service(), stamped.localId()).instance();

@@ -144,7 +144,7 @@ public class HotPathBenchmark {
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public int syncDecodeApply() throws Exception {
     JsonNode n = Json.MAPPER.readTree(batchJson);
-    SyncCodec.Outcome out = new SyncCodec.Outcome();
+    SyncCodec.Tally out = new SyncCodec.Tally();
     for (JsonNode e : n.get("entries")) {
       SyncCodec.apply(fresh, e, Reason.SYNC, out);
     }

@@ -168,7 +168,7 @@ class MergeOrderPropertyTest {
     FakeClock clock = new FakeClock();
     RegistryStore store = new RegistryStore(clock);
     for (JsonNode n : entries) {
-      SyncCodec.Outcome out = new SyncCodec.Outcome();
+      SyncCodec.Tally out = new SyncCodec.Tally();
       SyncCodec.apply(store, n, Reason.SYNC, out);
       assertEquals(0, out.rejected, "entry accepted: " + n);
     }
