@@ -14,9 +14,11 @@
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml .
-RUN mvn -B -q dependency:go-offline
+COPY src/node/pom.xml src/node/pom.xml
+COPY src/loadgen/pom.xml src/loadgen/pom.xml
+RUN mvn -B -q -pl src/node -am dependency:go-offline
 COPY src ./src
-RUN mvn -B -q -DskipTests package
+RUN mvn -B -q -pl src/node -am -DskipTests package
 
 FROM eclipse-temurin:17-jre
 RUN groupadd --system --gid 10001 distro \

@@ -38,7 +38,7 @@ for p in "${PORTS[@]}"; do
     sleep 0.1
   done
 done
-java -Xmx1g -XX:+UseG1GC -jar target/distro-node.jar bench --targets="$TARGETS" --modes=register \
+java -Xmx1g -XX:+UseG1GC -jar target/distro-loadgen.jar --targets="$TARGETS" --modes=register \
   --rate=10000 --concurrency=1024 --seconds=20 --warmup-seconds=3 --json=target/bench-cluster.json "$@"
 for i in 0 1 2; do
   curl -fs "http://127.0.0.1:${PORTS[$i]}/nacos/v1/ns/operator/metrics?onlyStatus=false" > "target/bench-node$i-metrics.json" || true

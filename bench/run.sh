@@ -15,5 +15,5 @@ for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break
   sleep 0.1
 done
-java -Xmx1g -XX:+UseG1GC -jar target/distro-node.jar bench --targets="127.0.0.1:$PORT" \
+java -Xmx1g -XX:+UseG1GC -jar target/distro-loadgen.jar --targets="127.0.0.1:$PORT" \
   --json=target/bench.json "$@"

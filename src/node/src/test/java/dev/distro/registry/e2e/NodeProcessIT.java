@@ -36,7 +36,7 @@ class NodeProcessIT {
   }
 
   static Path jar() {
-    return Path.of(System.getProperty("distro.jar", "target/distro-node.jar"));
+    return Path.of(System.getProperty("distro.jar", "../../target/distro-node.jar"));
   }
 
   Process start(String... args) throws IOException {

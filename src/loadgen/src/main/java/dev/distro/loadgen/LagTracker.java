@@ -1,4 +1,4 @@
-package dev.distro.registry.bench;
+package dev.distro.loadgen;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -1,11 +1,12 @@
-package dev.distro.registry.bench;
+package dev.distro.loadgen;
 
-import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -35,7 +36,7 @@ import org.HdrHistogram.Recorder;
  * a ratio that does not depend on how busy the machine is.
  *
  * <pre>
- * java -jar target/distro-node.jar bench --targets=127.0.0.1:8848 [--modes=register,beat,list]
+ * java -jar target/distro-loadgen.jar --targets=127.0.0.1:8848 [--modes=register,beat,list]
  *      [--seconds=10] [--warmup-seconds=3] [--concurrency=128] [--connections=32]
  *      [--instances=10000] [--rate=0] [--watchers=0] [--lag=true|false] [--json=target/bench.json]
  * </pre>
@@ -96,7 +97,7 @@ public final class LoadGenerator {
     Map<String, String> opts = new LinkedHashMap<>();
     for (String a : args) {
       if (!a.startsWith("--") || a.indexOf('=') < 0) {
-        System.err.println("distro-node bench: arguments are --name=value (see the class comment / README)");
+        System.err.println("distro-loadgen: arguments are --name=value (see the class comment / README)");
         System.exit(2);
       }
       opts.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
@@ -136,7 +137,7 @@ public final class LoadGenerator {
     System.out.println();
     System.out.printf("%-9s %-22s %11s %9s %9s %9s %9s %7s %6s %8s%n", "mode", "target", "req/s", "p50 ms",
         "p99 ms", "p99.9 ms", "max ms", "errors", "late", "ratio");
-    JsonWriter json = new JsonWriter().beginArray();
+    JsonArray json = new JsonArray();
     for (int i = 0; i < results.size(); i += 2) {
       Result b = results.get(i);
       Result n = results.get(i + 1);
@@ -145,12 +146,12 @@ public final class LoadGenerator {
         System.out.printf(Locale.ROOT, "%-9s %-22s %11.0f %9.2f %9.2f %9.2f %9.2f %7d %6d %8s%n", r.mode(),
             clip(r.target()), r.rate(), r.ms(50), r.ms(99), r.ms(99.9), r.latency().getMaxValue() / 1000.0,
             r.errors(), r.late(), ratio);
-        json.beginObject().field("mode", r.mode()).field("target", r.target()).field("requests", r.requests())
-            .field("errors", r.errors()).field("late", r.late()).field("seconds", r.seconds())
-            .field("offeredRate", rate).field("rate", r.rate())
-            .field("p50Ms", r.ms(50)).field("p90Ms", r.ms(90)).field("p99Ms", r.ms(99)).field("p999Ms", r.ms(99.9))
-            .field("maxMs", r.latency().getMaxValue() / 1000.0)
-            .field("ratioToBaseline", r == n ? n.rate() / b.rate() : 1.0).endObject();
+        json.add(new JsonObject().put("mode", r.mode()).put("target", r.target()).put("requests", r.requests())
+            .put("errors", r.errors()).put("late", r.late()).put("seconds", r.seconds())
+            .put("offeredRate", rate).put("rate", r.rate())
+            .put("p50Ms", r.ms(50)).put("p90Ms", r.ms(90)).put("p99Ms", r.ms(99)).put("p999Ms", r.ms(99.9))
+            .put("maxMs", r.latency().getMaxValue() / 1000.0)
+            .put("ratioToBaseline", r == n ? n.rate() / b.rate() : 1.0));
       }
     }
     for (LagTracker.Report r : lagReports) {
@@ -159,17 +160,17 @@ public final class LoadGenerator {
           + "all nodes converged %s after the load stopped%n", targets.size(), r.tracked(), r.ms(50), r.ms(99),
           r.ms(99.9), r.lag().getMaxValue() / 1000.0, r.missing(), r.failed(),
           r.convergedMs() < 0 ? "NOT within 10 s" : r.convergedMs() + " ms");
-      json.beginObject().field("mode", "replication-lag").field("nodes", targets.size()).field("writes", r.tracked())
-          .field("p50Ms", r.ms(50)).field("p99Ms", r.ms(99)).field("p999Ms", r.ms(99.9))
-          .field("maxMs", r.lag().getMaxValue() / 1000.0).field("missing", r.missing()).field("failed", r.failed())
-          .field("convergedMs", r.convergedMs()).endObject();
+      json.add(new JsonObject().put("mode", "replication-lag").put("nodes", targets.size())
+          .put("writes", r.tracked())
+          .put("p50Ms", r.ms(50)).put("p99Ms", r.ms(99)).put("p999Ms", r.ms(99.9))
+          .put("maxMs", r.lag().getMaxValue() / 1000.0).put("missing", r.missing()).put("failed", r.failed())
+          .put("convergedMs", r.convergedMs()));
     }
     if (watching != null) {
       System.out.printf(Locale.ROOT, "%n%d watch connections received %d events in all%n", watchers, watchEvents);
-      json.beginObject().field("mode", "watchers").field("connections", watchers).field("events", watchEvents)
-          .endObject();
+      json.add(new JsonObject().put("mode", "watchers").put("connections", watchers).put("events", watchEvents));
     }
-    String out = json.endArray().toString();
+    String out = json.encode();
     if (opts.containsKey("json")) {
       Files.writeString(Path.of(opts.get("json")), out);
       System.out.println("\nJSON written to " + opts.get("json"));

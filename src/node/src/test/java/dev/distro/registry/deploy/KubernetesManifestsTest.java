@@ -32,6 +32,9 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KubernetesManifestsTest {
 
+  /** The repository's top (set by the build; the module's directory is two levels below it). */
+  static final Path ROOT = Path.of(System.getProperty("repo.root", "../.."));
+
   final Map<String, JsonNode> byKindAndName = new HashMap<>();
   JsonNode sts;
   JsonNode container;
@@ -40,7 +43,7 @@ class KubernetesManifestsTest {
   void load() throws IOException {
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     List<Path> files;
-    try (Stream<Path> s = Files.list(Path.of("deploy/kubernetes"))) {
+    try (Stream<Path> s = Files.list(ROOT.resolve("deploy/kubernetes"))) {
       files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
     assertTrue(files.size() >= 4, "manifests found: " + files);
@@ -63,7 +66,7 @@ class KubernetesManifestsTest {
     container.get("ports").forEach(p -> ports.put(p.get("name").asText(), p.get("containerPort").asInt()));
     assertEquals(NodeConfig.DEFAULT_PORT, ports.get("client"));
     assertEquals(NodeConfig.DEFAULT_PORT + NodeConfig.PEER_PORT_OFFSET, ports.get("peer"));
-    assertTrue(Files.readAllLines(Path.of("Dockerfile")).stream()
+    assertTrue(Files.readAllLines(ROOT.resolve("Dockerfile")).stream()
         .anyMatch(l -> l.startsWith("EXPOSE") && l.contains("8848") && l.contains("9849")), "the image exposes them");
   }
 

@@ -38,8 +38,9 @@ public final class Main {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("bench")) {
-      dev.distro.registry.bench.LoadGenerator.main(Arrays.copyOfRange(args, 1, args.length));
-      return;
+      System.err.println("the load generator has a jar of its own: java -jar target/distro-loadgen.jar "
+          + String.join(" ", Arrays.copyOfRange(args, 1, args.length)));
+      System.exit(2);
     }
     if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
       System.out.print(NodeConfig.usage());

@@ -21,7 +21,7 @@ class FaultSuiteIT {
     FaultSuite suite = new FaultSuite(FaultSuite.Settings.fromProperties(),
         Path.of(System.getProperty("faults.dir", "target/faults")));
     try {
-      suite.run(Path.of(System.getProperty("distro.jar", "target/distro-node.jar")));
+      suite.run(Path.of(System.getProperty("distro.jar", "../../target/distro-node.jar")));
     } finally {
       String table = suite.table();
       System.out.println(table);
