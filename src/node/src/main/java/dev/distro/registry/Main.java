@@ -2,7 +2,7 @@ package dev.distro.registry;
 
 import dev.distro.registry.cluster.FaultPlan;
 import dev.distro.registry.config.ConfigException;
-import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.model.Clock;
 import dev.distro.registry.node.FatalErrors;
@@ -62,7 +62,7 @@ public final class Main {
       }
     }
     Logger log = Logger.getLogger(Main.class.getName());
-    NodeMeters meters = NodeMeters.create();
+    PrometheusMeters meters = PrometheusMeters.create();
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops)
             .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))

@@ -3,7 +3,7 @@ package dev.distro.registry.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distro.registry.cluster.Member.State;
-import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.support.Liveness;
@@ -32,7 +32,7 @@ public final class AddressLookupVerticle extends VerticleBase {
   private final RegistryStore store;
   private final Cluster cluster;
   private final NodeStatus status;
-  private final NodeMeters meters;
+  private final PrometheusMeters meters;
   private final Liveness liveness;
   private final java.util.function.Function<io.vertx.core.Vertx, MemberLookup> lookupFactory;
   private MemberLookup lookup;
@@ -49,7 +49,7 @@ public final class AddressLookupVerticle extends VerticleBase {
    *     serves again
    */
   public AddressLookupVerticle(NodeConfig config, RegistryStore store, Cluster cluster, NodeStatus status,
-      NodeMeters meters, Liveness liveness,
+      PrometheusMeters meters, Liveness liveness,
       java.util.function.Function<io.vertx.core.Vertx, MemberLookup> lookupFactory,
       java.util.function.Supplier<Future<?>> rejoin) {
     this.config = config;
@@ -157,7 +157,7 @@ public final class AddressLookupVerticle extends VerticleBase {
    * registers again after the peer left the member list (its meters were removed) and came back.
    */
   private void gaugeOffset(String peer) {
-    meters.gauge("distro_peer_clock_offset_seconds", NodeMeters.PEER_TAG, peer,
+    meters.gauge("distro_peer_clock_offset_seconds", PrometheusMeters.PEER_TAG, peer,
         "the peer's wall clock minus this node's, measured in pings", cluster.clocks(), c -> {
           Long o = c.offset(peer);
           return o == null ? Double.NaN : o / 1000.0;

@@ -7,8 +7,8 @@ import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.cluster.PeerFailure;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.store.RegistryStore;
-import dev.distro.registry.store.NodeMetrics;
-import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.metrics.Counters;
+import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.support.Liveness;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
@@ -72,8 +72,8 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   private final java.util.concurrent.atomic.LongAdder flushes = new java.util.concurrent.atomic.LongAdder();
   private final NodeConfig config;
   private final RegistryStore store;
-  private final NodeMetrics metrics;
-  private final NodeMeters meters;
+  private final Counters metrics;
+  private final PrometheusMeters meters;
   private final Liveness liveness;
   private final Cluster cluster;
   private final Queue<ChangeEvent> inbox = new ConcurrentLinkedQueue<>();
@@ -90,7 +90,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
    */
   private volatile boolean accepting;
 
-  public DistroSyncVerticle(NodeConfig config, RegistryStore store, NodeMetrics metrics, NodeMeters meters,
+  public DistroSyncVerticle(NodeConfig config, RegistryStore store, Counters metrics, PrometheusMeters meters,
       Cluster cluster, Liveness liveness) {
     this.config = config;
     this.store = store;
@@ -151,7 +151,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     for (Member m : members) {
       PeerQueue q = queues.computeIfAbsent(m.address(), a -> new PeerQueue());
       // every flush: registering is idempotent, and a member that left and came back within one
-      // flush kept its queue but lost its gauge (NodeMeters.forgetPeer)
+      // flush kept its queue but lost its gauge (PrometheusMeters.forgetPeer)
       meters.gauge("distro_sync_queue_depth", "peer", m.address(), "changes waiting to be sent to a peer", q,
           x -> x.depth);
     }

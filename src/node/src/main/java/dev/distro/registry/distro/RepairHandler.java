@@ -5,7 +5,7 @@ import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.cluster.Cluster;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.ServiceEntry;
@@ -32,11 +32,11 @@ public final class RepairHandler {
   private final Vertx vertx;
   private final RegistryStore store;
   private final Cluster cluster;
-  private final NodeMetrics metrics;
+  private final Counters metrics;
   private final long verifyIntervalMs;
   private final Senders senders;
 
-  public RepairHandler(Vertx vertx, RegistryStore store, Cluster cluster, NodeMetrics metrics, long verifyIntervalMs) {
+  public RepairHandler(Vertx vertx, RegistryStore store, Cluster cluster, Counters metrics, long verifyIntervalMs) {
     this.vertx = vertx;
     this.store = store;
     this.cluster = cluster;

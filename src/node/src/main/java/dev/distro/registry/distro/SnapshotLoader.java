@@ -5,7 +5,7 @@ import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.store.RegistryStore;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.support.Json;
 import dev.distro.registry.config.Tls;
@@ -35,10 +35,10 @@ public final class SnapshotLoader {
   private final Vertx vertx;
   private final NodeConfig config;
   private final RegistryStore store;
-  private final NodeMetrics metrics;
+  private final Counters metrics;
   private final Cluster cluster;
 
-  public SnapshotLoader(Vertx vertx, NodeConfig config, RegistryStore store, NodeMetrics metrics, Cluster cluster) {
+  public SnapshotLoader(Vertx vertx, NodeConfig config, RegistryStore store, Counters metrics, Cluster cluster) {
     this.vertx = vertx;
     this.config = config;
     this.store = store;

@@ -3,8 +3,8 @@ package dev.distro.registry.distro;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.cluster.Cluster;
-import dev.distro.registry.store.NodeMetrics;
-import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.metrics.Counters;
+import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Versions;
 import io.vertx.core.Future;
@@ -24,11 +24,11 @@ public final class SyncHandler {
   private final Vertx vertx;
   private final RegistryStore store;
   private final Cluster cluster;
-  private final NodeMetrics metrics;
-  private final NodeMeters meters;
+  private final Counters metrics;
+  private final PrometheusMeters meters;
   private final Senders senders;
 
-  public SyncHandler(Vertx vertx, RegistryStore store, Cluster cluster, NodeMetrics metrics, NodeMeters meters) {
+  public SyncHandler(Vertx vertx, RegistryStore store, Cluster cluster, Counters metrics, PrometheusMeters meters) {
     this.vertx = vertx;
     this.store = store;
     this.cluster = cluster;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.distro.SyncCodec.Tally;
 import dev.distro.registry.distro.SyncCodec.Rejection;
 import dev.distro.registry.model.Clock;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.support.JsonWriter;
 import dev.distro.registry.support.LogThrottle;
 import java.util.Iterator;
@@ -55,7 +55,7 @@ public final class SyncReport {
    *
    * @param via sync, repair, snapshot or repair-return
    */
-  public static void refused(NodeMetrics metrics, String self, String from, String via, Tally out) {
+  public static void refused(Counters metrics, String self, String from, String via, Tally out) {
     if (out.rejected == 0) {
       return;
     }
@@ -64,7 +64,7 @@ public final class SyncReport {
       if (n == 0) {
         continue;
       }
-      NodeMetrics.byTag(metrics.peerEntriesRejected, r.tag).add(n);
+      Counters.byTag(metrics.peerEntriesRejected, r.tag).add(n);
       String detail = out.detail[r.ordinal()];
       WARNINGS.warn(LOG, self + "|in|" + r.tag, () -> self + ": refused " + n + " entr" + (n == 1 ? "y" : "ies")
           + " of a " + via + " from " + from + " (" + r.tag + ": "
@@ -77,7 +77,7 @@ public final class SyncReport {
    *
    * @return the number of entries the peer refused (0 when its answer names none)
    */
-  public static int answered(NodeMetrics metrics, String self, String peer, String via, JsonNode answer) {
+  public static int answered(Counters metrics, String self, String peer, String via, JsonNode answer) {
     if (answer == null || answer.path("rejected").asInt(0) <= 0) {
       return 0;
     }
@@ -96,7 +96,7 @@ public final class SyncReport {
         }
         named += n;
         Rejection r = Rejection.ofTag(e.getKey());
-        NodeMetrics.byTag(metrics.entriesRejectedByPeers, r.tag).add(n);
+        Counters.byTag(metrics.entriesRejectedByPeers, r.tag).add(n);
         text.append(text.length() == 0 ? "" : ", ").append(r.tag).append('=').append(n);
         if (r == Rejection.CLOCK_AHEAD && ahead > 0) {
           text.append(" (").append(clockText(ahead, "its")).append(')');
@@ -104,7 +104,7 @@ public final class SyncReport {
       }
     }
     if (named < total) {
-      NodeMetrics.byTag(metrics.entriesRejectedByPeers, Rejection.OTHER.tag).add(total - named);
+      Counters.byTag(metrics.entriesRejectedByPeers, Rejection.OTHER.tag).add(total - named);
       text.append(text.length() == 0 ? "" : ", ").append("unnamed=").append(total - named);
     }
     WARNINGS.warn(LOG, self + "|out|" + peer, () -> self + ": " + peer + " refused " + total + " entr"

@@ -9,7 +9,7 @@ import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.store.RegistryStore;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.support.Liveness;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Registration;
@@ -44,14 +44,14 @@ public final class VerifyVerticle extends VerticleBase {
 
   private final NodeConfig config;
   private final RegistryStore store;
-  private final NodeMetrics metrics;
+  private final Counters metrics;
   private final Liveness liveness;
   private final Cluster cluster;
   private PeerClient peers;
   private long timer = -1;
   private boolean running;
 
-  public VerifyVerticle(NodeConfig config, RegistryStore store, NodeMetrics metrics, Cluster cluster, Liveness liveness) {
+  public VerifyVerticle(NodeConfig config, RegistryStore store, Counters metrics, Cluster cluster, Liveness liveness) {
     this.config = config;
     this.store = store;
     this.metrics = metrics;

@@ -2,7 +2,7 @@ package dev.distro.registry.http;
 
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.node.NodeContext;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.support.JsonWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -35,7 +35,7 @@ final class OperatorApi {
   private String figures(boolean onlyStatus, long responsible) {
     JsonWriter w = new JsonWriter().beginObject().field("status", node.status());
     if (!onlyStatus) {
-      NodeMetrics m = node.metrics;
+      Counters m = node.metrics;
       OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
       Runtime rt = Runtime.getRuntime();
       int instances = node.store.instanceCount();

@@ -4,14 +4,14 @@ import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.NodeStatus;
 import dev.distro.registry.distro.SyncCodec;
-import dev.distro.registry.metrics.NodeMeters;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.PrometheusMeters;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.support.Liveness;
 import dev.distro.registry.watch.WatchHub;
 
 /**
- * The node's Prometheus meters: its counters ({@link NodeMetrics}) and gauges over the registry, the
+ * The node's Prometheus meters: its counters ({@link Counters}) and gauges over the registry, the
  * members, the watchers and the event loops, named and described in one list.
  */
 public final class MeterBindings {
@@ -20,14 +20,14 @@ public final class MeterBindings {
   }
 
   /** Registers every meter of the node on {@code meters}. */
-  static void bind(NodeMeters meters, NodeMetrics m, RegistryStore store, Cluster cluster, NodeStatus status,
+  static void bind(PrometheusMeters meters, Counters m, RegistryStore store, Cluster cluster, NodeStatus status,
       WatchHub watch, Liveness liveness) {
     counters(meters, m);
     gauges(meters, store, cluster, status, watch, liveness);
   }
 
-  /** The counters of {@link NodeMetrics}, with their Prometheus names. */
-  public static void counters(NodeMeters meters, NodeMetrics m) {
+  /** The counters of {@link Counters}, with their Prometheus names. */
+  public static void counters(PrometheusMeters meters, Counters m) {
     meters.counter("distro_registrations", "instances added (client or peer)", m.registrations);
     meters.counter("distro_deregistrations", "instances removed by a deregister or a peer", m.deregistrations);
     meters.counter("distro_expirations", "instances removed by heartbeat expiry", m.expirations);
@@ -47,10 +47,10 @@ public final class MeterBindings {
     for (SyncCodec.Rejection r : SyncCodec.Rejection.values()) {
       meters.counter("distro_peer_entries_rejected", "reason", r.tag,
           "entries from peers (sync, repair, snapshot) this node refused, by reason",
-          NodeMetrics.byTag(m.peerEntriesRejected, r.tag));
+          Counters.byTag(m.peerEntriesRejected, r.tag));
       meters.counter("distro_entries_rejected_by_peers", "reason", r.tag,
           "entries this node sent (sync, repair) that the peer answered it refused, by reason",
-          NodeMetrics.byTag(m.entriesRejectedByPeers, r.tag));
+          Counters.byTag(m.entriesRejectedByPeers, r.tag));
     }
     meters.counter("distro_verify_failures", "verify exchanges or repairs with a peer that failed", m.verifyFailures);
     meters.counter("distro_repair_returns", "entries a repaired peer held newer than this owner, applied here",
@@ -73,7 +73,7 @@ public final class MeterBindings {
     meters.counter("distro_server_errors", "requests failed with a 5xx", m.serverErrors);
   }
 
-  private static void gauges(NodeMeters meters, RegistryStore store, Cluster cluster, NodeStatus status,
+  private static void gauges(PrometheusMeters meters, RegistryStore store, Cluster cluster, NodeStatus status,
       WatchHub watch, Liveness liveness) {
     cluster.onMembersLeft(left -> left.forEach(meters::forgetPeer));
     meters.gauge("distro_instances", "instances held", store, RegistryStore::instanceCount);

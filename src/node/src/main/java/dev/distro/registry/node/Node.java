@@ -17,11 +17,11 @@ import dev.distro.registry.distro.SnapshotLoader;
 import dev.distro.registry.distro.VerifyVerticle;
 import dev.distro.registry.health.HealthVerticle;
 import dev.distro.registry.http.HttpVerticle;
-import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.model.Clock;
 import dev.distro.registry.push.UdpPushVerticle;
 import dev.distro.registry.store.ChangeListener;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.support.Liveness;
 import dev.distro.registry.watch.EventLog;
@@ -68,17 +68,17 @@ public final class Node {
    */
   public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock, FaultPlan faults,
       Function<Vertx, MemberLookup> lookup) {
-    return start(vertx, config, clock, faults, lookup, NodeMeters.create());
+    return start(vertx, config, clock, faults, lookup, PrometheusMeters.create());
   }
 
   /** @param meters the registry (Main shares it with Vert.x's own metrics) */
   public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock, FaultPlan faults,
-      Function<Vertx, MemberLookup> lookup, NodeMeters meters) {
+      Function<Vertx, MemberLookup> lookup, PrometheusMeters meters) {
     // ---- the shared state ----
     RegistryStore store = new RegistryStore(clock);
     Switches switches = new Switches();
     NodeStatus status = new NodeStatus(switches);
-    NodeMetrics metrics = new NodeMetrics();
+    Counters metrics = new Counters();
     Liveness liveness = new Liveness();
     Cluster cluster = config.standalone() ? Cluster.standalone(config.self())
         : new Cluster(config.self(), config.maxClockSkewMs);

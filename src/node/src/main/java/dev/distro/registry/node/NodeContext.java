@@ -9,10 +9,10 @@ import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
 import dev.distro.registry.http.ConsoleAssets;
-import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.support.Liveness;
 import dev.distro.registry.push.PushTargets;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.watch.WatchHub;
 import java.util.List;
@@ -27,11 +27,11 @@ public final class NodeContext {
   public final NodeConfig config;
   public final RegistryStore store;
   public final Switches switches;
-  public final NodeMetrics metrics;
+  public final Counters metrics;
   public final Cluster cluster;
   public final WatchHub watch;
   public final Liveness liveness;
-  public final NodeMeters meters;
+  public final PrometheusMeters meters;
   public final ConsoleAssets console = new ConsoleAssets();
   /** Client authentication (off unless {@code --auth-enabled}); its tokens come from the token file. */
   public final AccessControl access;
@@ -40,8 +40,8 @@ public final class NodeContext {
   private volatile PushTargets push = PushTargets.NONE;
   public final NodeStatus status;
 
-  public NodeContext(NodeConfig config, RegistryStore store, Switches switches, NodeStatus status, NodeMetrics metrics,
-      NodeMeters meters, Cluster cluster, WatchHub watch, Liveness liveness, AccessControl access,
+  public NodeContext(NodeConfig config, RegistryStore store, Switches switches, NodeStatus status, Counters metrics,
+      PrometheusMeters meters, Cluster cluster, WatchHub watch, Liveness liveness, AccessControl access,
       RuntimeFaultPlan runtimeFaults) {
     this.config = config;
     this.store = store;

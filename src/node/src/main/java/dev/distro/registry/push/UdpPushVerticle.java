@@ -5,7 +5,7 @@ import dev.distro.registry.config.Switches;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.support.Liveness;
 import dev.distro.registry.support.IpLiteral;
@@ -101,7 +101,7 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
 
   private final RegistryStore store;
   private final Switches switches;
-  private final NodeMetrics metrics;
+  private final Counters metrics;
   private final String bind;
   private final Map<ServiceKey, Map<Target, Subscription>> targets = new ConcurrentHashMap<>();
   private final AtomicLong targetCount = new AtomicLong();
@@ -115,12 +115,12 @@ public final class UdpPushVerticle extends VerticleBase implements ChangeListene
   private long timer = -1;
   private long sweeper = -1;
 
-  public UdpPushVerticle(RegistryStore store, Switches switches, NodeMetrics metrics, String bind) {
+  public UdpPushVerticle(RegistryStore store, Switches switches, Counters metrics, String bind) {
     this(store, switches, metrics, bind, null);
   }
 
   /** @param liveness watches this verticle's event loop (null: not watched) */
-  public UdpPushVerticle(RegistryStore store, Switches switches, NodeMetrics metrics, String bind,
+  public UdpPushVerticle(RegistryStore store, Switches switches, Counters metrics, String bind,
       Liveness liveness) {
     this.liveness = liveness;
     this.store = store;

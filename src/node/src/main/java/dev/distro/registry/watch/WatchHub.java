@@ -2,7 +2,7 @@ package dev.distro.registry.watch;
 
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.store.RegistryStore;
 import io.vertx.core.Context;
 import java.security.SecureRandom;
@@ -45,7 +45,7 @@ public final class WatchHub implements ChangeListener {
   final String epoch;
   final EventLog log;
   final RegistryStore store;
-  final NodeMetrics metrics;
+  final Counters metrics;
   final Limits limits;
   final AtomicLong connections = new AtomicLong();
   final AtomicLong subscriptions = new AtomicLong();
@@ -58,7 +58,7 @@ public final class WatchHub implements ChangeListener {
   final java.util.concurrent.atomic.LongAdder loopTicks = new java.util.concurrent.atomic.LongAdder();
   private final List<WatchLoop> loops = new CopyOnWriteArrayList<>();
 
-  public WatchHub(RegistryStore store, EventLog log, NodeMetrics metrics, Limits limits) {
+  public WatchHub(RegistryStore store, EventLog log, Counters metrics, Limits limits) {
     this.store = store;
     this.log = log;
     this.metrics = metrics;

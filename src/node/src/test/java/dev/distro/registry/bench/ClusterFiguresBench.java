@@ -3,7 +3,7 @@ package dev.distro.registry.bench;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.node.Node;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.testing.Poll;
 import dev.distro.registry.testing.TestCluster;
 import java.time.Duration;
@@ -68,7 +68,7 @@ class ClusterFiguresBench {
                 });
           } catch (AssertionError e) {
             for (String x : cluster.addresses()) {
-              NodeMetrics mx = cluster.node(x).context().metrics;
+              Counters mx = cluster.node(x).context().metrics;
               System.out.printf("%s: instances %d, batches %d, entries %d, failures %d, overflows %d, received %d%n", x,
                   cluster.node(x).context().store.instanceCount(), mx.syncBatchesSent.sum(), mx.syncEntriesSent.sum(),
                   mx.syncFailures.sum(), mx.syncOverflows.sum(), mx.syncEntriesReceived.sum());
@@ -78,7 +78,7 @@ class ClusterFiguresBench {
         }
         System.out.printf("%,d instances written on one node, replicated to both others in %d ms%n", target - have,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-        NodeMetrics m = node.context().metrics;
+        Counters m = node.context().metrics;
         long rounds0 = m.verifyRounds.sum();
         long bytes0 = m.verifyBytesSent.sum();
         long repairs0 = cluster.node(cluster.address(1)).context().metrics.repairs.sum();

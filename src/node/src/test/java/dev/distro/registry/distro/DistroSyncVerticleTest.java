@@ -9,9 +9,9 @@ import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.distro.DistroSyncVerticle.BatchResult;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
-import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.node.MeterBindings;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.support.Liveness;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.testing.FakeClock;
@@ -53,8 +53,8 @@ class DistroSyncVerticleTest {
   String self;
   String peer;
   Cluster cluster;
-  final NodeMetrics metrics = new NodeMetrics();
-  final NodeMeters meters = NodeMeters.create();
+  final Counters metrics = new Counters();
+  final PrometheusMeters meters = PrometheusMeters.create();
   DistroSyncVerticle sync;
   HttpServer fakePeer;
 

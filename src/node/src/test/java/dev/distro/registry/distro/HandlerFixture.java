@@ -8,8 +8,8 @@ import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.cluster.NodeStatus;
 import dev.distro.registry.config.Switches;
-import dev.distro.registry.metrics.NodeMeters;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.PrometheusMeters;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.support.Json;
 import dev.distro.registry.testing.FakeClock;
@@ -35,8 +35,8 @@ final class HandlerFixture implements AutoCloseable {
   final RegistryStore store = new RegistryStore(clock);
   final Cluster cluster = new Cluster(SELF);
   final NodeConfig config;
-  final NodeMetrics metrics = new NodeMetrics();
-  final NodeMeters meters = NodeMeters.create();
+  final Counters metrics = new Counters();
+  final PrometheusMeters meters = PrometheusMeters.create();
   final NodeStatus status = new NodeStatus(new Switches());
   final Vertx vertx = Vertx.vertx();
 

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.model.Instance;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.store.Versions;
 import dev.distro.registry.support.JsonWriter;
 import java.time.Duration;
@@ -83,7 +83,7 @@ class SyncHandlerTest {
     JsonNode answer = json(await(sync.handle(json(body(i)))).json());
     assertEquals(1, answer.path("rejected").asInt());
     assertEquals(1, answer.path("reasons").path("clock_ahead").asInt());
-    assertEquals(1, NodeMetrics.byTag(f.metrics.peerEntriesRejected, "clock_ahead").sum());
+    assertEquals(1, Counters.byTag(f.metrics.peerEntriesRejected, "clock_ahead").sum());
     assertNull(f.store.find(i.service(), i.localId()));
   }
 }

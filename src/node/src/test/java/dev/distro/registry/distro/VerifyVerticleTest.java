@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.config.NodeConfig;
-import dev.distro.registry.metrics.NodeMeters;
+import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.node.MeterBindings;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.support.Liveness;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.testing.FakeClock;
@@ -53,8 +53,8 @@ class VerifyVerticleTest {
     cluster.setMembers(List.of(self, peer));
     cluster.pingResult(peer, true, Member.State.UP, false);
     cluster.selfState(Member.State.UP);
-    NodeMetrics metrics = new NodeMetrics();
-    NodeMeters meters = NodeMeters.create();
+    Counters metrics = new Counters();
+    PrometheusMeters meters = PrometheusMeters.create();
     MeterBindings.counters(meters, metrics);
     NodeConfig config = NodeConfig.of(Map.of("host", "127.0.0.1", "bind", "127.0.0.1",
         "port", String.valueOf(selfPort), "members", self + "," + peer, "cluster-secret", TestCluster.SECRET,

@@ -8,7 +8,7 @@ import dev.distro.registry.config.Switches;
 import dev.distro.registry.model.Clock;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
-import dev.distro.registry.store.NodeMetrics;
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.testing.Poll;
 import dev.distro.registry.testing.Wait;
@@ -49,7 +49,7 @@ class UdpPushVerticleTest {
   @Test
   void push_ack_retry_failure_andGzip(Vertx vertx) throws Exception {
     RegistryStore store = new RegistryStore(Clock.SYSTEM);
-    NodeMetrics metrics = new NodeMetrics();
+    Counters metrics = new Counters();
     UdpPushVerticle push = new UdpPushVerticle(store, new Switches(), metrics, "127.0.0.1");
     store.addListener(push);
     Wait.on(vertx.deployVerticle(push));
@@ -116,7 +116,7 @@ class UdpPushVerticleTest {
   @Test
   void oneChange_fiveTargets_encodedOnce_sameDatagramToEach(Vertx vertx) throws Exception {
     RegistryStore store = new RegistryStore(Clock.SYSTEM);
-    NodeMetrics metrics = new NodeMetrics();
+    Counters metrics = new Counters();
     UdpPushVerticle push = new UdpPushVerticle(store, new Switches(), metrics, "127.0.0.1");
     store.addListener(push);
     Wait.on(vertx.deployVerticle(push));
@@ -142,7 +142,7 @@ class UdpPushVerticleTest {
   @Test
   void targetThatNeverAcks_isDroppedAfterThreeUnackedPushes(Vertx vertx) throws Exception {
     RegistryStore store = new RegistryStore(Clock.SYSTEM);
-    NodeMetrics metrics = new NodeMetrics();
+    Counters metrics = new Counters();
     UdpPushVerticle push = new UdpPushVerticle(store, new Switches(), metrics, "127.0.0.1");
     store.addListener(push);
     Wait.on(vertx.deployVerticle(push));
@@ -175,7 +175,7 @@ class UdpPushVerticleTest {
 
   @Test
   void subscribe_racingExpiry_keepsTheTargetCountExact() throws Exception {
-    UdpPushVerticle push = new UdpPushVerticle(new RegistryStore(Clock.SYSTEM), new Switches(), new NodeMetrics(),
+    UdpPushVerticle push = new UdpPushVerticle(new RegistryStore(Clock.SYSTEM), new Switches(), new Counters(),
         "127.0.0.1");
     ServiceKey svc = new ServiceKey("public", "DEFAULT_GROUP", "race");
     AtomicBoolean done = new AtomicBoolean();
@@ -208,7 +208,7 @@ class UdpPushVerticleTest {
   @Test
   void targetExpiredBeforeTheRetry_getsNoRetry(Vertx vertx) throws Exception {
     RegistryStore store = new RegistryStore(Clock.SYSTEM);
-    NodeMetrics metrics = new NodeMetrics();
+    Counters metrics = new Counters();
     UdpPushVerticle push = new UdpPushVerticle(store, new Switches(), metrics, "127.0.0.1");
     store.addListener(push);
     Wait.on(vertx.deployVerticle(push));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.store.ChangeEvent.Reason;
@@ -168,7 +169,7 @@ class RegistryStoreTest {
 
   @Test
   void metricsCounters_followTheChangeStream() {
-    NodeMetrics m = new NodeMetrics();
+    Counters m = new Counters();
     store.addListener(m);
     store.register(inst("10.0.0.1", true));
     Registration reg = store.find(svc, "10.0.0.1#80#DEFAULT");

@@ -24,7 +24,7 @@ import java.util.function.ToDoubleFunction;
  * node's counters and gauges, and JVM metrics. Label values are bounded: routes come from the
  * route table, never from a request's path.
  */
-public final class NodeMeters implements AutoCloseable {
+public final class PrometheusMeters implements AutoCloseable {
 
   /** The tag of every per-peer meter; {@link #forgetPeer} removes meters by it. */
   public static final String PEER_TAG = "peer";
@@ -34,7 +34,7 @@ public final class NodeMeters implements AutoCloseable {
   private final Timer replicationLag;
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
-  public NodeMeters(PrometheusMeterRegistry registry) {
+  public PrometheusMeters(PrometheusMeterRegistry registry) {
     this.registry = registry;
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
@@ -48,8 +48,8 @@ public final class NodeMeters implements AutoCloseable {
         .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
   }
 
-  public static NodeMeters create() {
-    return new NodeMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  public static PrometheusMeters create() {
+    return new PrometheusMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }
 
   /** Records one API request: route is "METHOD /path" from the route table, status its HTTP status. */

@@ -1,5 +1,7 @@
-package dev.distro.registry.store;
+package dev.distro.registry.metrics;
 
+import dev.distro.registry.store.ChangeEvent;
+import dev.distro.registry.store.ChangeListener;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -8,7 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Counters of what the node did. Change counters are fed from the store's change stream; request
  * counters by the HTTP layer. Contention-free ({@link LongAdder}).
  */
-public final class NodeMetrics implements ChangeListener {
+public final class Counters implements ChangeListener {
 
   public final LongAdder registrations = new LongAdder();
   public final LongAdder deregistrations = new LongAdder();
