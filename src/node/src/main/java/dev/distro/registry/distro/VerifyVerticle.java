@@ -9,11 +9,11 @@ import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.Scan;
 import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.support.Liveness;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Registration;
-import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.store.Versions;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Future;
@@ -200,15 +200,13 @@ public final class VerifyVerticle extends VerticleBase {
       for (int b : buckets) {
         content.put(b, new ArrayList<>());
       }
-      for (ServiceEntry s : store.services()) {
-        for (Registration r : s.registrations()) {
-          Instance i = r.instance();
-          List<Registration> in = content.get(Digests.bucketOf(i));
-          if (in != null && ownedHere(ring, i)) {
-            in.add(r);
-          }
+      Scan.registrations(store, r -> {
+        Instance i = r.instance();
+        List<Registration> in = content.get(Digests.bucketOf(i));
+        if (in != null && ownedHere(ring, i)) {
+          in.add(r);
         }
-      }
+      });
       Map<Integer, List<Map.Entry<String, Long>>> dead = new HashMap<>();
       for (var t : store.tombstones().entrySet()) {
         if (!t.getKey().startsWith("svc:")) {

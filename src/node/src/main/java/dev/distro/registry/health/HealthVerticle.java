@@ -8,6 +8,7 @@ import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.Scan;
 import dev.distro.registry.support.Liveness;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -97,9 +98,7 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     if (liveness != null) {
       liveness.watch(getClass().getSimpleName(), context);
     }
-    for (var service : store.services()) {
-      inbox.addAll(service.registrations());
-    }
+    Scan.registrations(store, inbox::add);
     renewedRing = ownership.ring();
     ownership.onRingChange((before, after) -> {
       long now = store.clock().monotonicMillis();
@@ -270,7 +269,8 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   /**
    * A copy of another member's instance: kept while its owner renews it (verify rounds) or while
    * its own lease is fresh; evicted, locally and silently, once neither happened for the grace
-   * period ({@link #replicaGraceMs}), counted from the owner's entry into the ring at the earliest. The owner's own TTL decides health; a replica never does.
+   * period ({@link #replicaGraceMs}), counted from the owner's entry into the ring at the earliest.
+   * The owner's own TTL decides health; a replica never does.
    */
   private void judgeReplica(Registration reg, Instance inst, long beat, long now) {
     if (renewalPending()) {
@@ -311,17 +311,15 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     // ordered: renewals finish in ring order, so the last one to finish is for the current ring
     vertx.executeBlocking(() -> {
       long now = store.clock().monotonicMillis();
-      int n = 0;
-      for (var s : store.services()) {
-        for (Registration r : s.registrations()) {
-          Instance i = r.instance();
-          if (self.equals(after.ownerOf(i.ip(), i.port())) && !self.equals(before.ownerOf(i.ip(), i.port()))) {
-            r.renew(now);
-            n++;
-          }
+      return Scan.count(store, r -> {
+        Instance i = r.instance();
+        boolean newlyOwned = self.equals(after.ownerOf(i.ip(), i.port()))
+            && !self.equals(before.ownerOf(i.ip(), i.port()));
+        if (newlyOwned) {
+          r.renew(now);
         }
-      }
-      return n;
+        return newlyOwned;
+      });
     }, true).onComplete(ar -> {
       renewedRing = after;
       if (ar.succeeded() && ar.result() > 0) {
@@ -337,16 +335,13 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     renewing = true;
     vertx.executeBlocking(() -> {
       long now = store.clock().monotonicMillis();
-      int n = 0;
-      for (var s : store.services()) {
-        for (Registration r : s.registrations()) {
-          if (ownership.isResponsible(r.instance().ip(), r.instance().port())) {
-            r.renew(now);
-            n++;
-          }
+      return Scan.count(store, r -> {
+        boolean owned = ownership.isResponsible(r.instance().ip(), r.instance().port());
+        if (owned) {
+          r.renew(now);
         }
-      }
-      return n;
+        return owned;
+      });
     }, false).onComplete(ar -> {
       renewing = false;
       if (ar.succeeded()) {
