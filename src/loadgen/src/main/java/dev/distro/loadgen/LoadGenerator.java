@@ -1,7 +1,6 @@
 package dev.distro.loadgen;
 
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.net.URLEncoder;
@@ -18,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,8 +50,20 @@ import org.HdrHistogram.Recorder;
  */
 public final class LoadGenerator {
 
+  /**
+   * @param cpuNanos server CPU used during the measured window, per server (the baseline: its event
+   *     loop's thread; a node: its whole process, from its /metrics); empty when unknown
+   */
   record Result(String mode, String target, long requests, long errors, long late, double seconds,
-      Histogram latency) {
+      Histogram latency, Map<String, Long> cpuNanos) {
+
+    /** Server CPU per request in µs, summed over the servers; NaN when unknown. */
+    double cpuUsPerRequest() {
+      if (cpuNanos.isEmpty() || requests == 0) {
+        return Double.NaN;
+      }
+      return cpuNanos.values().stream().mapToLong(Long::longValue).sum() / 1000.0 / requests;
+    }
 
     double rate() {
       return requests / seconds;
@@ -119,39 +128,50 @@ public final class LoadGenerator {
     if (Context.isOnEventLoopThread()) {
       throw new IllegalStateException("the load generator waits for its phases: not on an event loop");
     }
-    HttpServer baseline = startBaseline();
-    String base = "127.0.0.1:" + baseline.actualPort();
+    Baseline baseline = Baseline.start();
+    String base = "127.0.0.1:" + baseline.port();
     List<Result> results = new ArrayList<>();
     Watchers watching = watchers > 0 ? Watchers.open(vertx, targets, watchers) : null;
     for (String mode : opts.getOrDefault("modes", "register,beat,list").split(",")) {
       prepare(mode, targets);
       prepare(mode, List.of(base));
-      results.add(drive(mode, List.of(base), "baseline", null));
+      results.add(drive(mode, List.of(base), "baseline", null, baseline));
       LagTracker tracker = lag && mode.equals("register") ? new LagTracker(vertx, targets) : null;
       if (tracker != null) {
         await(tracker.start(), "connecting the lag watchers");
       }
-      results.add(drive(mode, targets, String.join(",", targets), tracker));
+      results.add(drive(mode, targets, String.join(",", targets), tracker, null));
     }
     long watchEvents = watching != null ? watching.close() : 0;
+    baseline.close();
     System.out.println();
-    System.out.printf("%-9s %-22s %11s %9s %9s %9s %9s %7s %6s %8s%n", "mode", "target", "req/s", "p50 ms",
-        "p99 ms", "p99.9 ms", "max ms", "errors", "late", "ratio");
+    System.out.printf("%-9s %-22s %11s %9s %9s %9s %9s %7s %6s %8s %10s %9s%n", "mode", "target", "req/s", "p50 ms",
+        "p99 ms", "p99.9 ms", "max ms", "errors", "late", "ratio", "cpu us/req", "cpu ratio");
     JsonArray json = new JsonArray();
     for (int i = 0; i < results.size(); i += 2) {
       Result b = results.get(i);
       Result n = results.get(i + 1);
       for (Result r : List.of(b, n)) {
         String ratio = r == n ? String.format(Locale.ROOT, "%.2f", n.rate() / b.rate()) : "";
-        System.out.printf(Locale.ROOT, "%-9s %-22s %11.0f %9.2f %9.2f %9.2f %9.2f %7d %6d %8s%n", r.mode(),
-            clip(r.target()), r.rate(), r.ms(50), r.ms(99), r.ms(99.9), r.latency().getMaxValue() / 1000.0,
-            r.errors(), r.late(), ratio);
+        String cpuRatio = r == n ? String.format(Locale.ROOT, "%.2f", n.cpuUsPerRequest() / b.cpuUsPerRequest()) : "";
+        System.out.printf(Locale.ROOT, "%-9s %-22s %11.0f %9.2f %9.2f %9.2f %9.2f %7d %6d %8s %10.1f %9s%n",
+            r.mode(), clip(r.target()), r.rate(), r.ms(50), r.ms(99), r.ms(99.9),
+            r.latency().getMaxValue() / 1000.0, r.errors(), r.late(), ratio, r.cpuUsPerRequest(), cpuRatio);
+        if (r == n && r.cpuNanos().size() > 1) {
+          for (var e : r.cpuNanos().entrySet()) {
+            System.out.printf(Locale.ROOT, "%-9s   %-20s %90.1f%n", "", clip(e.getKey()),
+                e.getValue() / 1000.0 / Math.max(1, r.requests()));
+          }
+        }
         json.add(new JsonObject().put("mode", r.mode()).put("target", r.target()).put("requests", r.requests())
             .put("errors", r.errors()).put("late", r.late()).put("seconds", r.seconds())
             .put("offeredRate", rate).put("rate", r.rate())
             .put("p50Ms", r.ms(50)).put("p90Ms", r.ms(90)).put("p99Ms", r.ms(99)).put("p999Ms", r.ms(99.9))
             .put("maxMs", r.latency().getMaxValue() / 1000.0)
-            .put("ratioToBaseline", r == n ? n.rate() / b.rate() : 1.0));
+            .put("ratioToBaseline", r == n ? n.rate() / b.rate() : 1.0)
+            .put("cpuUsPerRequest", finite(r.cpuUsPerRequest()))
+            .put("cpuUsPerRequestByServer", cpuByServer(r))
+            .put("cpuRatioToBaseline", r == n ? finite(n.cpuUsPerRequest() / b.cpuUsPerRequest()) : 1.0));
       }
     }
     for (LagTracker.Report r : lagReports) {
@@ -175,6 +195,17 @@ public final class LoadGenerator {
       Files.writeString(Path.of(opts.get("json")), out);
       System.out.println("\nJSON written to " + opts.get("json"));
     }
+  }
+
+  /** JSON has no NaN: an unknown figure is null. */
+  private static Double finite(double d) {
+    return Double.isFinite(d) ? d : null;
+  }
+
+  private static JsonObject cpuByServer(Result r) {
+    JsonObject o = new JsonObject();
+    r.cpuNanos().forEach((server, ns) -> o.put(server, ns / 1000.0 / Math.max(1, r.requests())));
+    return o;
   }
 
   private static String clip(String s) {
@@ -222,12 +253,18 @@ public final class LoadGenerator {
         prepareLoop(client, where, mode, n, next, done));
   }
 
-  private Result drive(String mode, List<String> where, String label, LagTracker tracker) {
+  /**
+   * One measured run against {@code where}; server CPU is read when the warm-up ends and when the
+   * run ends, from the baseline's event loop ({@code baseline} non-null) or from each node's /metrics.
+   */
+  private Result drive(String mode, List<String> where, String label, LagTracker tracker, Baseline baseline) {
     HttpClient client = client();
     Recorder hist = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
     Run run = new Run(mode, where, client, hist, tracker);
-    long progress = vertx.setPeriodic(1000, id -> System.out.printf("\r%-9s %-22s %9d requests, %d errors   ",
-        mode, clip(label), run.requests.get(), run.errors.get()));
+    ServerCpu cpu = baseline != null ? ServerCpu.ofThreads(label, baseline.threadIds())
+        : ServerCpu.ofNodes(vertx, where);
+    Future<Void> cpuFrom = vertx.timer(TimeUnit.SECONDS.toMillis(warmup)).compose(v -> cpu.mark());
+    long progress = progress(mode, label, run);
     if (rate > 0) {
       run.openLoop();
     } else {
@@ -243,12 +280,36 @@ public final class LoadGenerator {
       vertx.cancelTimer(progress);
       client.close();
     }
-    System.out.print("\r" + " ".repeat(70) + "\r");
+    if (TERMINAL) {
+      System.out.print("\r" + " ".repeat(70) + "\r");
+    }
+    Map<String, Long> used = Map.of();
+    try {
+      cpuFrom.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      used = cpu.since().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.out.println("server CPU of " + label + " not measured: " + e.getMessage());
+    }
     if (tracker != null) {
       lagReports.add(tracker.finish(run.lastAck.get(), 10_000));
     }
     return new Result(mode, label, run.requests.get(), run.errors.get(), run.late.get(), seconds,
-        hist.getIntervalHistogram());
+        hist.getIntervalHistogram(), used);
+  }
+
+  /** Whether standard output is a terminal: only there is the progress line redrawn in place. */
+  private static final boolean TERMINAL = System.console() != null;
+
+  /** A progress line redrawn every second on a terminal; elsewhere (a log, CI) one line every 5 s. */
+  private long progress(String mode, String label, Run run) {
+    long t0 = System.nanoTime();
+    if (TERMINAL) {
+      return vertx.setPeriodic(1000, id -> System.out.printf("\r%-9s %-22s %9d requests, %d errors   ",
+          mode, clip(label), run.requests.get(), run.errors.get()));
+    }
+    return vertx.setPeriodic(5000, id -> System.out.printf(Locale.ROOT, "%-9s %-22s %4d s: %d requests measured,"
+        + " %d errors%n", mode, clip(label), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0),
+        run.requests.get(), run.errors.get()));
   }
 
   /** One measured run: closed loop (each completion sends the next) or open loop (a timer paces sends). */
@@ -393,26 +454,5 @@ public final class LoadGenerator {
     }
     return client.request(o).compose(req -> form == null ? req.send() : req.send(Buffer.buffer(form)))
         .compose(resp -> resp.body().map(b -> resp.statusCode()));
-  }
-
-  /**
-   * The baseline: a minimal Vert.x 5 handler on the same server stack that parses the same
-   * parameters (query and form) into a map and answers {@code ok}.
-   */
-  private HttpServer startBaseline() throws Exception {
-    HttpServer server = vertx.createHttpServer();
-    server.requestHandler(req -> {
-      if ("application/x-www-form-urlencoded".equals(req.getHeader("Content-Type"))) {
-        req.setExpectMultipart(true);
-      }
-      req.end().onComplete(ar -> {
-        Map<String, String> params = new HashMap<>();
-        MultiMap q = req.params();
-        q.forEach(e -> params.put(e.getKey(), e.getValue()));
-        req.formAttributes().forEach(e -> params.putIfAbsent(e.getKey(), e.getValue()));
-        req.response().putHeader("Content-Type", "text/plain;charset=UTF-8").end(params.isEmpty() ? "" : "ok");
-      });
-    });
-    return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 }
