@@ -35,7 +35,8 @@ import org.HdrHistogram.Recorder;
  * <pre>
  * java -jar target/distro-loadgen.jar --targets=127.0.0.1:8848 [--modes=register,beat,list]
  *      [--seconds=10] [--warmup-seconds=3] [--concurrency=128] [--connections=32]
- *      [--instances=10000] [--rate=0] [--watchers=0] [--lag=true|false] [--json=target/bench.json]
+ *      [--instances=10000] [--rate=0] [--watchers=0] [--lag=true|false] [--accept-gzip=false]
+ *      [--json=target/bench.json]
  * </pre>
  *
  * Modes: {@code register} (a new ip:port every request), {@code beat} (the 1.x client's beat with its
@@ -55,7 +56,12 @@ public final class LoadGenerator {
    *     loop's thread; a node: its whole process, from its /metrics); empty when unknown
    */
   record Result(String mode, String target, long requests, long errors, long late, double seconds,
-      Histogram latency, Map<String, Long> cpuNanos) {
+      Histogram latency, Map<String, Long> cpuNanos, long bytes) {
+
+    /** Mean body bytes per answer, as received. */
+    double bytesPerAnswer() {
+      return requests == 0 ? 0 : (double) bytes / requests;
+    }
 
     /** Server CPU per request in µs, summed over the servers; NaN when unknown. */
     double cpuUsPerRequest() {
@@ -85,6 +91,8 @@ public final class LoadGenerator {
   private final int rate;
   private final int watchers;
   private final boolean lag;
+  /** {@code --accept-gzip}: reads ask for a gzipped answer, as Nacos 1.x Java clients do. */
+  private final boolean acceptGzip;
   private final AtomicLong unique = new AtomicLong();
   private final List<LagTracker.Report> lagReports = new ArrayList<>();
 
@@ -99,6 +107,7 @@ public final class LoadGenerator {
     this.instances = Integer.parseInt(opts.getOrDefault("instances", "10000"));
     this.rate = Integer.parseInt(opts.getOrDefault("rate", "0"));
     this.watchers = Integer.parseInt(opts.getOrDefault("watchers", "0"));
+    this.acceptGzip = Boolean.parseBoolean(opts.getOrDefault("accept-gzip", "false"));
     this.lag = Boolean.parseBoolean(opts.getOrDefault("lag", String.valueOf(targets.size() > 1)));
   }
 
@@ -145,8 +154,8 @@ public final class LoadGenerator {
     long watchEvents = watching != null ? watching.close() : 0;
     baseline.close();
     System.out.println();
-    System.out.printf("%-9s %-22s %11s %9s %9s %9s %9s %7s %6s %8s %10s %9s%n", "mode", "target", "req/s", "p50 ms",
-        "p99 ms", "p99.9 ms", "max ms", "errors", "late", "ratio", "cpu us/req", "cpu ratio");
+    System.out.printf("%-9s %-22s %11s %9s %9s %9s %9s %7s %6s %8s %10s %9s %9s%n", "mode", "target", "req/s",
+        "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "late", "ratio", "cpu us/req", "cpu ratio", "bytes/ans");
     JsonArray json = new JsonArray();
     for (int i = 0; i < results.size(); i += 2) {
       Result b = results.get(i);
@@ -154,9 +163,10 @@ public final class LoadGenerator {
       for (Result r : List.of(b, n)) {
         String ratio = r == n ? String.format(Locale.ROOT, "%.2f", n.rate() / b.rate()) : "";
         String cpuRatio = r == n ? String.format(Locale.ROOT, "%.2f", n.cpuUsPerRequest() / b.cpuUsPerRequest()) : "";
-        System.out.printf(Locale.ROOT, "%-9s %-22s %11.0f %9.2f %9.2f %9.2f %9.2f %7d %6d %8s %10.1f %9s%n",
+        System.out.printf(Locale.ROOT, "%-9s %-22s %11.0f %9.2f %9.2f %9.2f %9.2f %7d %6d %8s %10.1f %9s %9.0f%n",
             r.mode(), clip(r.target()), r.rate(), r.ms(50), r.ms(99), r.ms(99.9),
-            r.latency().getMaxValue() / 1000.0, r.errors(), r.late(), ratio, r.cpuUsPerRequest(), cpuRatio);
+            r.latency().getMaxValue() / 1000.0, r.errors(), r.late(), ratio, r.cpuUsPerRequest(), cpuRatio,
+            r.bytesPerAnswer());
         if (r == n && r.cpuNanos().size() > 1) {
           for (var e : r.cpuNanos().entrySet()) {
             System.out.printf(Locale.ROOT, "%-9s   %-20s %90.1f%n", "", clip(e.getKey()),
@@ -169,7 +179,7 @@ public final class LoadGenerator {
             .put("p50Ms", r.ms(50)).put("p90Ms", r.ms(90)).put("p99Ms", r.ms(99)).put("p999Ms", r.ms(99.9))
             .put("maxMs", r.latency().getMaxValue() / 1000.0)
             .put("ratioToBaseline", r == n ? n.rate() / b.rate() : 1.0)
-            .put("cpuUsPerRequest", finite(r.cpuUsPerRequest()))
+            .put("cpuUsPerRequest", finite(r.cpuUsPerRequest())).put("bytesPerAnswer", r.bytesPerAnswer())
             .put("cpuUsPerRequestByServer", cpuByServer(r))
             .put("cpuRatioToBaseline", r == n ? finite(n.cpuUsPerRequest() / b.cpuUsPerRequest()) : 1.0));
       }
@@ -294,7 +304,7 @@ public final class LoadGenerator {
       lagReports.add(tracker.finish(run.lastAck.get(), 10_000));
     }
     return new Result(mode, label, run.requests.get(), run.errors.get(), run.late.get(), seconds,
-        hist.getIntervalHistogram(), used);
+        hist.getIntervalHistogram(), used, run.bytes.get());
   }
 
   /** Whether standard output is a terminal: only there is the progress line redrawn in place. */
@@ -321,6 +331,7 @@ public final class LoadGenerator {
     final LagTracker tracker;
     final AtomicLong requests = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
+    final AtomicLong bytes = new AtomicLong();
     final AtomicLong late = new AtomicLong();
     final AtomicLong inFlight = new AtomicLong();
     final AtomicLong lastAck = new AtomicLong();
@@ -377,14 +388,14 @@ public final class LoadGenerator {
       });
     }
 
-    private Future<Integer> issue() {
+    private Future<Reply> issue() {
       long t0 = System.nanoTime();
       long i = unique.getAndIncrement();
       boolean measured = t0 >= measureFrom;
       String ip = ip(i + 1_000_000);
       int port = (int) (1 + i % 60_000);
       inFlight.incrementAndGet();
-      Future<Integer> f = switch (mode) {
+      Future<Reply> f = switch (mode) {
         case "register" -> {
           if (tracker != null && measured) {
             tracker.sent(ip, port);
@@ -408,13 +419,16 @@ public final class LoadGenerator {
       return f.andThen(ar -> {
         inFlight.decrementAndGet();
         long now = System.nanoTime();
-        boolean ok = ar.succeeded() && ar.result() < 400;
+        boolean ok = ar.succeeded() && ar.result().status() < 400;
         if (tracker != null && measured) {
           tracker.acked(ip, port, ok);
         }
         lastAck.accumulateAndGet(now, Math::max);
         if (now >= measureFrom && now < end) {
           requests.incrementAndGet();
+          if (ar.succeeded()) {
+            bytes.addAndGet(ar.result().bytes());
+          }
           if (!ok) {
             errors.incrementAndGet();
           }
@@ -445,14 +459,20 @@ public final class LoadGenerator {
         .setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
   }
 
-  private Future<Integer> send(HttpClient client, String target, HttpMethod method, String uri, String form) {
+  /** A response's status and body size (as received: compressed when the node compressed it). */
+  record Reply(int status, int bytes) { }
+
+  private Future<Reply> send(HttpClient client, String target, HttpMethod method, String uri, String form) {
     int colon = target.lastIndexOf(':');
     RequestOptions o = new RequestOptions().setMethod(method).setHost(target.substring(0, colon))
         .setPort(Integer.parseInt(target.substring(colon + 1))).setURI(uri).setTimeout(30_000);
     if (form != null) {
       o.putHeader("Content-Type", "application/x-www-form-urlencoded");
     }
+    if (acceptGzip && method == HttpMethod.GET) {
+      o.putHeader("Accept-Encoding", "gzip");
+    }
     return client.request(o).compose(req -> form == null ? req.send() : req.send(Buffer.buffer(form)))
-        .compose(resp -> resp.body().map(b -> resp.statusCode()));
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b.length())));
   }
 }

@@ -77,6 +77,9 @@ final class Call {
   }
 
   /** Success with Nacos's {@code ok} body. */
+  private static final CharSequence GZIP = HttpHeaders.createOptimized("gzip");
+  private static final CharSequence BY_ACCEPT_ENCODING = HttpHeaders.createOptimized("Accept-Encoding");
+
   void ok() {
     if (answeredDegraded()) {
       return;
@@ -97,6 +100,19 @@ final class Call {
   }
 
   /** Success with JSON already encoded as bytes (v2: wrapped as the envelope's data). */
+  /** A v1 JSON answer already gzipped ({@code Content-Encoding: gzip}, varying by Accept-Encoding). */
+  void gzippedJson(Buffer gzipped) {
+    if (answeredDegraded()) {
+      return;
+    }
+    HttpServerResponse resp = req.response();
+    if (resp.ended()) {
+      return;
+    }
+    resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON).putHeader(HttpHeaders.CONTENT_ENCODING, GZIP)
+        .putHeader(HttpHeaders.VARY, BY_ACCEPT_ENCODING).end(gzipped);
+  }
+
   void json(Buffer body) {
     if (answeredDegraded()) {
       return;

@@ -1,7 +1,5 @@
 package dev.distro.registry.http;
 
-import dev.distro.registry.view.ServiceView;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
@@ -15,6 +13,9 @@ import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.support.IpLiteral;
 import dev.distro.registry.support.JsonWriter;
+import dev.distro.registry.view.Gzip;
+import dev.distro.registry.view.ServiceView;
+import io.vertx.core.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -179,8 +180,14 @@ final class NamingApi {
           clustersRaw == null ? "" : clustersRaw);
     }
     ServiceView.Hosts hosts = ServiceView.hosts(store.service(key), clusters, healthyOnly);
-    c.json(ServiceView.serviceInfoBytes(key, clustersRaw == null ? "" : clustersRaw, hosts,
-        node.switches.defaultCacheMillis(), store.clock().millis()));
+    String echo = clustersRaw == null ? "" : clustersRaw;
+    if (!c.v2 && Gzip.accepted(c.req.getHeader(HttpHeaders.ACCEPT_ENCODING))) {
+      // Nacos 1.x clients ask for gzip: the hosts array was compressed once per change
+      c.gzippedJson(ServiceView.serviceInfoGzip(key, echo, hosts, node.switches.defaultCacheMillis(),
+          store.clock().millis()));
+      return;
+    }
+    c.json(ServiceView.serviceInfoBytes(key, echo, hosts, node.switches.defaultCacheMillis(), store.clock().millis()));
   }
 
   // ---- services ----

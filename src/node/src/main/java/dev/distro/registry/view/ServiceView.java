@@ -6,6 +6,7 @@ import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,13 +26,50 @@ public final class ServiceView {
   private record Cached(long modCount, Hosts all, Hosts healthyOnly) { }
 
   /**
-   * An encoded hosts array (text and UTF-8 bytes, both made once) and whether the protection
-   * threshold was reached.
+   * An encoded hosts array (text and UTF-8 bytes, both made once; its deflated form made once when
+   * first asked for) and whether the protection threshold was reached.
    */
-  public record Hosts(String json, Buffer bytes, boolean protectionReached, int count) {
+  public static final class Hosts {
+    private final String json;
+    private final byte[] utf8;
+    private final Buffer bytes;
+    private final boolean protectionReached;
+    private final int count;
+    private volatile byte[] deflated;
 
     Hosts(String json, boolean protectionReached, int count) {
-      this(json, Buffer.buffer(json), protectionReached, count);
+      this.json = json;
+      this.utf8 = json.getBytes(StandardCharsets.UTF_8);
+      this.bytes = Buffer.buffer(utf8);
+      this.protectionReached = protectionReached;
+      this.count = count;
+    }
+
+    public String json() {
+      return json;
+    }
+
+    public Buffer bytes() {
+      return bytes;
+    }
+
+    public boolean protectionReached() {
+      return protectionReached;
+    }
+
+    public int count() {
+      return count;
+    }
+
+    /** The UTF-8 bytes as raw deflate blocks ({@link Gzip#segment}), compressed once. */
+    byte[] deflated() {
+      byte[] d = deflated;
+      if (d == null) {
+        // racing callers compress the same bytes to the same result; one of them is kept
+        d = Gzip.segment(utf8);
+        deflated = d;
+      }
+      return d;
     }
   }
 
@@ -109,6 +147,23 @@ public final class ServiceView {
    * bytes, with one copy of the hosts array per response.
    */
   public static Buffer serviceInfoBytes(ServiceKey key, String clustersEcho, Hosts hosts, long cacheMillis, long now) {
+    StringBuilder head = head(key, clustersEcho, cacheMillis);
+    StringBuilder tail = tail(hosts, now);
+    Buffer out = Buffer.buffer(head.length() + hosts.bytes().length() + tail.length() + 16);
+    return out.appendString(head.toString()).appendBuffer(hosts.bytes()).appendString(tail.toString());
+  }
+
+  /**
+   * The same ServiceInfo as {@link #serviceInfoBytes}, gzipped: the hosts array was compressed once
+   * per change of the service; only the few envelope bytes around it are new per call.
+   */
+  public static Buffer serviceInfoGzip(ServiceKey key, String clustersEcho, Hosts hosts, long cacheMillis, long now) {
+    byte[] head = head(key, clustersEcho, cacheMillis).toString().getBytes(StandardCharsets.UTF_8);
+    byte[] tail = tail(hosts, now).toString().getBytes(StandardCharsets.UTF_8);
+    return Gzip.body(head, hosts.utf8, hosts.deflated(), tail);
+  }
+
+  private static StringBuilder head(ServiceKey key, String clustersEcho, long cacheMillis) {
     StringBuilder head = new StringBuilder(128);
     new JsonWriter(head).beginObject()
         .field("name", key.groupedName())
@@ -116,6 +171,10 @@ public final class ServiceView {
         .field("clusters", clustersEcho)
         .field("cacheMillis", cacheMillis)
         .name("hosts");
+    return head;
+  }
+
+  private static StringBuilder tail(Hosts hosts, long now) {
     StringBuilder tail = new StringBuilder(160);
     new JsonWriter(tail).beginObject()
         .field("lastRefTime", now)
@@ -125,8 +184,7 @@ public final class ServiceView {
         .field("valid", true)
         .endObject();
     tail.setCharAt(0, ',');
-    Buffer out = Buffer.buffer(head.length() + hosts.bytes().length() + tail.length() + 16);
-    return out.appendString(head.toString()).appendBuffer(hosts.bytes()).appendString(tail.toString());
+    return tail;
   }
 
   /** The full ServiceInfo object of {@code /instance/list}. */
