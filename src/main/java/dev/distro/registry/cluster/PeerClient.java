@@ -1,6 +1,7 @@
 package dev.distro.registry.cluster;
 
 import dev.distro.registry.config.NodeConfig;
+import dev.distro.registry.model.MemberAddress;
 import dev.distro.registry.support.Tls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,7 +39,7 @@ public final class PeerClient {
 
   /** A client to the other nodes as the configuration says: secret, peer port offset, TLS on either port. */
   public static PeerClient create(Vertx vertx, Cluster cluster, NodeConfig config) {
-    return new PeerClient(vertx, cluster, config.clusterSecret, config.peerPort - config.port, config);
+    return new PeerClient(vertx, cluster, config.clusterSecret, config.peerPortOffset(), config);
   }
 
   private PeerClient(Vertx vertx, Cluster cluster, String secret, int peerPortOffset, NodeConfig config) {
@@ -56,7 +57,7 @@ public final class PeerClient {
 
   /** A request to a peer's peer port (sync, verify, repair, ping). */
   public Future<HttpResponse<Buffer>> peer(String member, HttpMethod method, String path, Buffer body, long timeoutMs) {
-    return send(member, Cluster.portOf(member) + peerPortOffset, method, path, body, timeoutMs, true, null, null);
+    return send(member, method, path, body, timeoutMs, true, null, null);
   }
 
   /** Forwards a client request to the owner's client port, marked as forwarded. */
@@ -71,10 +72,10 @@ public final class PeerClient {
    */
   public Future<HttpResponse<Buffer>> forward(String member, HttpMethod method, String uri, String contentType,
       Buffer body, String authorization, long timeoutMs) {
-    return send(member, Cluster.portOf(member), method, uri, body, timeoutMs, false, contentType, authorization);
+    return send(member, method, uri, body, timeoutMs, false, contentType, authorization);
   }
 
-  private Future<HttpResponse<Buffer>> send(String member, int port, HttpMethod method, String uri, Buffer body,
+  private Future<HttpResponse<Buffer>> send(String member, HttpMethod method, String uri, Buffer body,
       long timeoutMs, boolean peerPort, String contentType, String authorization) {
     FaultPlan faults = cluster.faults();
     if (faults.drops(cluster.self(), member)) {
@@ -84,15 +85,17 @@ public final class PeerClient {
     }
     long delay = faults.delayMs(cluster.self(), member);
     if (delay > 0) {
-      return vertx.timer(delay).compose(v -> send0(member, port, method, uri, body, timeoutMs, peerPort, contentType,
+      return vertx.timer(delay).compose(v -> send0(member, method, uri, body, timeoutMs, peerPort, contentType,
           authorization));
     }
-    return send0(member, port, method, uri, body, timeoutMs, peerPort, contentType, authorization);
+    return send0(member, method, uri, body, timeoutMs, peerPort, contentType, authorization);
   }
 
-  private Future<HttpResponse<Buffer>> send0(String member, int port, HttpMethod method, String uri, Buffer body,
+  private Future<HttpResponse<Buffer>> send0(String member, HttpMethod method, String uri, Buffer body,
       long timeoutMs, boolean peerPort, String contentType, String authorization) {
-    HttpRequest<Buffer> req = client.request(method, port, Cluster.hostOf(member), uri).timeout(timeoutMs)
+    MemberAddress address = MemberAddress.parse(member);
+    int port = peerPort ? address.peerPort(peerPortOffset) : address.port();
+    HttpRequest<Buffer> req = client.request(method, port, address.host(), uri).timeout(timeoutMs)
         .ssl(peerPort ? peerTls : clientTls);
     if (peerPort) {
       req.putHeader(SECRET_HEADER, secret);

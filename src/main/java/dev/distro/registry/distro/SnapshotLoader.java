@@ -3,6 +3,7 @@ package dev.distro.registry.distro;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.model.MemberAddress;
 import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.support.Json;
@@ -70,9 +71,9 @@ public final class SnapshotLoader {
   }
 
   private Future<Long> fetch(HttpClient client, String peer) {
-    int port = Integer.parseInt(peer.substring(peer.lastIndexOf(':') + 1)) + (node.config.peerPort - node.config.port);
-    String host = peer.substring(0, peer.lastIndexOf(':')).replace("[", "").replace("]", "");
-    RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setHost(host).setPort(port)
+    MemberAddress address = MemberAddress.parse(peer);
+    RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setHost(address.host())
+        .setPort(address.peerPort(node.config.peerPortOffset()))
         .setURI("/distro/snapshot").setSsl(node.config.peerTls)
         .putHeader(PeerClient.SECRET_HEADER, node.config.clusterSecret)
         .setIdleTimeout(30_000);
