@@ -56,7 +56,7 @@ public final class AddressLookupVerticle extends VerticleBase {
   public Future<?> start() {
     node.liveness.watch("lookup", context);
     lookup = lookupFactory.apply(vertx);
-    peers = PeerClient.create(vertx, cluster, node.config);
+    peers = node.peerClients.create(vertx);
     return refresh().compose(v -> pingAll()).onComplete(ar -> {
       lookupTimer = vertx.setPeriodic(node.config.lookupIntervalMs, id -> refresh());
       pingTimer = vertx.setPeriodic(node.config.pingIntervalMs, id -> pingAll());

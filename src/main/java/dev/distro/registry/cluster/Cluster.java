@@ -41,7 +41,6 @@ public final class Cluster implements Ownership {
   private final ClockSkew clocks;
   private volatile View view;
   private volatile State selfState = State.STARTING;
-  private FaultPlan faults = FaultPlan.NONE;
 
   public Cluster(String self) {
     this(self, 0);
@@ -83,14 +82,6 @@ public final class Cluster implements Ownership {
 
   public State selfState() {
     return selfState;
-  }
-
-  public FaultPlan faults() {
-    return faults;
-  }
-
-  public void faults(FaultPlan plan) {
-    this.faults = plan;
   }
 
   /**

@@ -84,7 +84,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   @Override
   public Future<?> start() {
     node.liveness.watch("sync", context);
-    peers = PeerClient.create(vertx, cluster, node.config);
+    peers = node.peerClients.create(vertx);
     node.store.addListener(this);
     timer = vertx.setPeriodic(node.config.batchWindowMs, id -> flush());
     return Future.succeededFuture();

@@ -55,7 +55,7 @@ public final class SnapshotLoader {
       return Future.succeededFuture(null);
     }
     String peer = peers.get(i).address();
-    if (cluster.faults().drops(cluster.self(), peer)) {
+    if (node.peerClients.cut(peer)) {
       return tryPeer(client, peers, i + 1);
     }
     long t0 = System.nanoTime();

@@ -53,7 +53,7 @@ public final class VerifyVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     node.liveness.watch("verify", context);
-    peers = PeerClient.create(vertx, cluster, node.config);
+    peers = node.peerClients.create(vertx);
     timer = vertx.setPeriodic(node.config.verifyIntervalMs, id -> round());
     return Future.succeededFuture();
   }

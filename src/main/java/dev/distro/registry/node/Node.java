@@ -67,13 +67,10 @@ public final class Node {
     RegistryStore store = new RegistryStore(clock);
     Cluster cluster = config.standalone() ? Cluster.standalone(config.self())
         : new Cluster(config.self(), config.maxClockSkewMs);
-    NodeContext ctx = new NodeContext(config, store, cluster, meters);
+    NodeContext ctx = new NodeContext(config, store, cluster, meters, faults);
     if (ctx.runtimeFaults != null) {
       LOG.warning("fault injection is on (test only): POST /distro/faults on the peer port can cut, delay or drop"
           + " this node's outgoing peer traffic; never run production nodes with --fault-injection=true");
-      cluster.faults(FaultPlan.both(faults, ctx.runtimeFaults));
-    } else {
-      cluster.faults(faults);
     }
     Node node = new Node(vertx, ctx);
     Function<Vertx, MemberLookup> members = lookup != null ? lookup : v -> MemberLookups.create(v, config);

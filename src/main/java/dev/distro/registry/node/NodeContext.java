@@ -4,6 +4,8 @@ import dev.distro.registry.auth.AccessControl;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Ownership;
+import dev.distro.registry.cluster.FaultPlan;
+import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
@@ -37,6 +39,8 @@ public final class NodeContext {
   public final AccessControl access;
   /** The plan {@code POST /distro/faults} edits; null unless {@code --fault-injection=true} (test only). */
   public final RuntimeFaultPlan runtimeFaults;
+  /** Makes the verticles' peer clients; fault injection only with a plan (test only). */
+  public final PeerClients peerClients;
   private volatile PushTargets push = PushTargets.NONE;
   private volatile boolean ready;
   private volatile boolean shuttingDown;
@@ -48,6 +52,11 @@ public final class NodeContext {
   }
 
   public NodeContext(NodeConfig config, RegistryStore store, Cluster cluster, NodeMeters meters) {
+    this(config, store, cluster, meters, FaultPlan.NONE);
+  }
+
+  /** @param faults test-only plan on outgoing peer traffic, with the runtime plan if {@code fault-injection} */
+  public NodeContext(NodeConfig config, RegistryStore store, Cluster cluster, NodeMeters meters, FaultPlan faults) {
     this.config = config;
     this.store = store;
     this.switches = new Switches();
@@ -55,6 +64,8 @@ public final class NodeContext {
     this.cluster = cluster;
     this.access = new AccessControl(config.authEnabled);
     this.runtimeFaults = config.faultInjection ? new RuntimeFaultPlan() : null;
+    this.peerClients = new PeerClients(config, cluster.self(),
+        runtimeFaults == null ? faults : FaultPlan.both(faults, runtimeFaults));
     this.startedAt = store.clock().millis();
     store.addListener(metrics);
     EventLog log = new EventLog(config.watchLogSize);
