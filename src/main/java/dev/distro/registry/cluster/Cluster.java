@@ -15,9 +15,10 @@ import java.util.logging.Logger;
 
 /**
  * This node's view of the cluster: the members, their health, and the ownership ring built from
- * the healthy ones. Written only by the {@code AddressLookupVerticle} (members, ping results) and
- * the node's start sequence (self state); read from any thread through an immutable snapshot that
- * is swapped atomically, so every reader sees one consistent ring.
+ * the healthy ones. Written only by the {@code AddressLookupVerticle} (members; ping results
+ * through its {@code FailureDetector}) and the node's start sequence (self state); read from any
+ * thread through an immutable snapshot that is swapped atomically, so every reader sees one
+ * consistent ring.
  *
  * <p>The ring holds this node once it is UP and every peer that is UP or SUSPICIOUS (missed fewer
  * than {@link #DOWN_AFTER_FAILED_PINGS} pings). A STARTING peer (loading its snapshot) or a SKEWED

@@ -3,6 +3,7 @@ package dev.distro.registry.node;
 import dev.distro.registry.auth.TokenFileVerticle;
 import dev.distro.registry.cluster.AddressLookupVerticle;
 import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.cluster.FailureDetector;
 import dev.distro.registry.cluster.FaultPlan;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.MemberLookup;
@@ -106,7 +107,7 @@ public final class Node {
             // most members' never enters service.
             String skew = cluster.clocks().verdict(config.maxClockSkewMs);
             if (skew != null) {
-              AddressLookupVerticle.stepOut(cluster, ctx, skew);
+              FailureDetector.stepOut(cluster, ctx, skew);
             } else {
               cluster.selfState(Member.State.UP);
             }
