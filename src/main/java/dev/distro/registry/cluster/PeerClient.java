@@ -27,15 +27,11 @@ public final class PeerClient {
     return transport.send(member, new PeerTransport.Request(true, method, path, body, timeoutMs, null, null));
   }
 
-  /** Forwards a client request to the owner's client port, marked as forwarded. */
-  public Future<HttpResponse<Buffer>> forward(String member, HttpMethod method, String uri, String contentType,
-      Buffer body, long timeoutMs) {
-    return forward(member, method, uri, contentType, body, null, timeoutMs);
-  }
-
   /**
-   * Forwards a client request with the client's {@code Authorization} header (null: none), so that
-   * the owner checks the client's own token ({@code accessToken} travels in the URI or the form).
+   * Forwards a client request to the owner's client port, marked as forwarded, with the client's
+   * {@code Authorization} header (null: none), so that the owner checks the client's own token
+   * ({@code accessToken} travels in the URI or the form). What to forward, and what to do when it
+   * fails, is {@link OwnerForwarder}'s.
    */
   public Future<HttpResponse<Buffer>> forward(String member, HttpMethod method, String uri, String contentType,
       Buffer body, String authorization, long timeoutMs) {
