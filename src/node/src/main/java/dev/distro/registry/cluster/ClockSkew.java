@@ -13,10 +13,10 @@ import java.util.logging.Logger;
  * logical clocks whose physical part is wall time, and peers refuse versions from far in the
  * future. A member whose clock is far off would have its writes refused (ahead) or outvoted (behind)
  * by the others. So a member whose clock disagrees with most of the others by more than the bound
- * steps out of service (see {@code AddressLookupVerticle}); with only one peer measured there is no
+ * steps out of service (see {@link FailureDetector}); with only one peer measured there is no
  * majority to tell which clock is wrong, and both sides only warn.
  *
- * <p>Written by the pinging verticle, read from any thread.
+ * <p>Written by the {@link FailureDetector} (on the lookup verticle's event loop), read from any thread.
  */
 public final class ClockSkew {
 

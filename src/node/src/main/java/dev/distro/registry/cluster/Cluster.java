@@ -1,6 +1,7 @@
 package dev.distro.registry.cluster;
 
 import dev.distro.registry.cluster.Member.State;
+import dev.distro.registry.model.MemberAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,9 +15,10 @@ import java.util.logging.Logger;
 
 /**
  * This node's view of the cluster: the members, their health, and the ownership ring built from
- * the healthy ones. Written only by the {@code AddressLookupVerticle} (members, ping results) and
- * the node's start sequence (self state); read from any thread through an immutable snapshot that
- * is swapped atomically, so every reader sees one consistent ring.
+ * the healthy ones. Written only by the {@code AddressLookupVerticle} (members; ping results
+ * through its {@code FailureDetector}) and the node's start sequence (self state); read from any
+ * thread through an immutable snapshot that is swapped atomically, so every reader sees one
+ * consistent ring.
  *
  * <p>The ring holds this node once it is UP and every peer that is UP or SUSPICIOUS (missed fewer
  * than {@link #DOWN_AFTER_FAILED_PINGS} pings). A STARTING peer (loading its snapshot) or a SKEWED
@@ -40,7 +42,6 @@ public final class Cluster implements Ownership {
   private final ClockSkew clocks;
   private volatile View view;
   private volatile State selfState = State.STARTING;
-  private FaultPlan faults = FaultPlan.NONE;
 
   public Cluster(String self) {
     this(self, 0);
@@ -50,7 +51,7 @@ public final class Cluster implements Ownership {
   public Cluster(String self, long maxClockSkewMs) {
     this.self = self;
     this.clocks = new ClockSkew(maxClockSkewMs);
-    Member me = new Member(self, hostOf(self), portOf(self), State.STARTING, 0, true);
+    Member me = member(self, State.STARTING, 0, true);
     this.view = new View(List.of(me), new Rendezvous(List.of()));
   }
 
@@ -58,7 +59,7 @@ public final class Cluster implements Ownership {
   public static Cluster standalone(String self) {
     Cluster c = new Cluster(self);
     c.selfState = State.UP;
-    c.view = new View(List.of(new Member(self, hostOf(self), portOf(self), State.UP, 0, true)),
+    c.view = new View(List.of(member(self, State.UP, 0, true)),
         new Rendezvous(List.of(self)));
     return c;
   }
@@ -82,14 +83,6 @@ public final class Cluster implements Ownership {
 
   public State selfState() {
     return selfState;
-  }
-
-  public FaultPlan faults() {
-    return faults;
-  }
-
-  public void faults(FaultPlan plan) {
-    this.faults = plan;
   }
 
   /**
@@ -169,9 +162,9 @@ public final class Cluster implements Ownership {
     for (String a : sorted) {
       Member prev = old.get(a);
       if (a.equals(self)) {
-        next.add(new Member(a, hostOf(a), portOf(a), selfState, 0, true));
+        next.add(member(a, selfState, 0, true));
       } else {
-        next.add(prev != null ? prev : new Member(a, hostOf(a), portOf(a), State.DOWN, DOWN_AFTER_FAILED_PINGS, false));
+        next.add(prev != null ? prev : member(a, State.DOWN, DOWN_AFTER_FAILED_PINGS, false));
       }
     }
     List<String> added = new ArrayList<>(sorted);
@@ -303,13 +296,8 @@ public final class Cluster implements Ownership {
     }
   }
 
-  static String hostOf(String address) {
-    int colon = address.lastIndexOf(':');
-    String h = address.substring(0, colon);
-    return h.startsWith("[") ? h.substring(1, h.length() - 1) : h;
-  }
-
-  static int portOf(String address) {
-    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+  private static Member member(String address, State state, int failedPings, boolean self) {
+    MemberAddress a = MemberAddress.parse(address);
+    return new Member(address, a.host(), a.port(), state, failedPings, self);
   }
 }

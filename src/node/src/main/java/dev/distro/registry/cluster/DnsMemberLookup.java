@@ -1,6 +1,7 @@
 package dev.distro.registry.cluster;
 
 import dev.distro.registry.config.NodeConfig;
+import dev.distro.registry.model.MemberAddress;
 import io.netty.util.NetUtil;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -59,15 +60,11 @@ public final class DnsMemberLookup implements MemberLookup, AutoCloseable {
     DnsClientOptions options = new DnsClientOptions().setQueryTimeout(QUERY_TIMEOUT_MS).setRecursionDesired(true);
     if (config.dnsServer != null) {
       String s = config.dnsServer;
-      int colon = s.lastIndexOf(':');
-      String host = s.substring(0, colon);
-      if (host.startsWith("[") && host.endsWith("]")) {
-        host = host.substring(1, host.length() - 1);
-      }
-      if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+      MemberAddress address = MemberAddress.parse(s);
+      if (!NetUtil.isValidIpV4Address(address.host()) && !NetUtil.isValidIpV6Address(address.host())) {
         throw new IllegalArgumentException("bad value for dns-server: '" + s + "' (expected an IP address and port)");
       }
-      options.setHost(host).setPort(Integer.parseInt(s.substring(colon + 1)));
+      options.setHost(address.host()).setPort(address.port());
       this.server = s;
     } else {
       this.server = "the system resolver";
@@ -134,7 +131,7 @@ public final class DnsMemberLookup implements MemberLookup, AutoCloseable {
       if (out.size() >= MAX_MEMBERS) {
         break;
       }
-      out.add(NodeConfig.hostPort(canonical(address), port));
+      out.add(MemberAddress.format(canonical(address), port));
     }
     return List.copyOf(out);
   }

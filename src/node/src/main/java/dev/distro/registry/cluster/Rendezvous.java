@@ -1,12 +1,13 @@
 package dev.distro.registry.cluster;
 
+import dev.distro.registry.support.Fnv64;
 import java.util.List;
 
 /**
  * Rendezvous (highest-random-weight) hashing of {@code ip:port} over a member list: each key goes
- * to the member with the highest score {@code mix(hash(member), hash(key))}. When a member leaves,
- * only its keys move (each to its second-best member); when one joins, it takes only the keys it
- * now scores highest on. Every node computes the same owner from the same list, whatever its order.
+ * to the member with the highest score {@code mix(hash(member) ^ hash(key))} ({@link Fnv64}).
+ * When a member leaves, only its keys move (each to its second-best member); when one joins, it
+ * takes only the keys it now scores highest on. Every node computes the same owner from the same list, whatever its order.
  * Hashing allocates nothing.
  */
 public final class Rendezvous {
@@ -18,7 +19,7 @@ public final class Rendezvous {
     this.members = members.toArray(String[]::new);
     this.seeds = new long[this.members.length];
     for (int i = 0; i < seeds.length; i++) {
-      seeds[i] = hash(this.members[i]);
+      seeds[i] = Fnv64.hash(this.members[i]);
     }
   }
 
@@ -36,7 +37,7 @@ public final class Rendezvous {
     String best = null;
     long bestScore = 0;
     for (int i = 0; i < members.length; i++) {
-      long score = mix(seeds[i] ^ key);
+      long score = Fnv64.mix(seeds[i] ^ key);
       if (best == null || Long.compareUnsigned(score, bestScore) > 0
           || score == bestScore && members[i].compareTo(best) < 0) {
         best = members[i];
@@ -46,29 +47,8 @@ public final class Rendezvous {
     return best;
   }
 
-  /** 64-bit FNV-1a over {@code ip}, ':' and the port's decimal digits, then mixed. */
+  /** 64-bit FNV-1a over {@code ip}, ':' and the port as one unit (not its digits), then mixed. */
   public static long keyHash(String ip, int port) {
-    long h = 0xcbf29ce484222325L;
-    for (int i = 0; i < ip.length(); i++) {
-      h = (h ^ ip.charAt(i)) * 0x100000001b3L;
-    }
-    h = (h ^ ':') * 0x100000001b3L;
-    h = (h ^ port) * 0x100000001b3L;
-    return mix(h);
-  }
-
-  static long hash(String s) {
-    long h = 0xcbf29ce484222325L;
-    for (int i = 0; i < s.length(); i++) {
-      h = (h ^ s.charAt(i)) * 0x100000001b3L;
-    }
-    return mix(h);
-  }
-
-  /** MurmurHash3's 64-bit finalizer. */
-  public static long mix(long z) {
-    z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
-    z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
-    return z ^ (z >>> 33);
+    return Fnv64.mix(Fnv64.add(Fnv64.add(Fnv64.add(Fnv64.OFFSET, ip), ':'), port));
   }
 }

@@ -1,6 +1,7 @@
 package dev.distro.registry.config;
 
 import dev.distro.registry.auth.TokenTable;
+import dev.distro.registry.model.MemberAddress;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.Inet4Address;
@@ -295,11 +296,12 @@ public final class NodeConfig {
 
   /** This node's member id: {@code host:port} of its client port. */
   public String self() {
-    return hostPort(host, port);
+    return MemberAddress.format(host, port);
   }
 
-  public static String hostPort(String host, int port) {
-    return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+  /** What to add to a member's client port to reach its peer port. */
+  public int peerPortOffset() {
+    return peerPort - port;
   }
 
   /** The usage text: every setting with its default. */
@@ -474,59 +476,18 @@ public final class NodeConfig {
     return List.copyOf(out);
   }
 
-  /** Checks a {@code host[:port]} member entry and returns it as {@code host:port}. */
+  /** Checks a {@code host[:port]} member entry and returns it as {@code host:port} ({@link MemberAddress}). */
   public static String normalizeMember(String entry, String source) throws ConfigException {
-    String host;
-    int port = DEFAULT_PORT;
-    if (entry.startsWith("[")) {
-      int close = entry.indexOf(']');
-      if (close < 0) {
-        throw new ConfigException("bad member '" + entry + "' in " + source);
-      }
-      host = entry.substring(1, close);
-      String rest = entry.substring(close + 1);
-      if (!rest.isEmpty()) {
-        if (!rest.startsWith(":")) {
-          throw new ConfigException("bad member '" + entry + "' in " + source);
-        }
-        port = memberPort(rest.substring(1), entry, source);
-      }
-    } else {
-      int colon = entry.lastIndexOf(':');
-      if (colon >= 0 && entry.indexOf(':') == colon) {
-        host = entry.substring(0, colon);
-        port = memberPort(entry.substring(colon + 1), entry, source);
-      } else {
-        host = entry;
-      }
-    }
-    if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '#')) {
-      throw new ConfigException("bad member '" + entry + "' in " + source);
-    }
-    return hostPort(host, port);
+    return withDefaultPort(entry, DEFAULT_PORT, source);
   }
 
   /** {@code host[:port]} with a default port other than the client port's. */
   static String withDefaultPort(String entry, int dflt, String source) throws ConfigException {
-    boolean hasPort = entry.startsWith("[") ? entry.contains("]:") : entry.indexOf(':') >= 0
-        && entry.indexOf(':') == entry.lastIndexOf(':');
-    if (hasPort) {
-      return normalizeMember(entry, source);
-    }
-    String host = entry.startsWith("[") ? entry : entry.indexOf(':') >= 0 ? "[" + entry + "]" : entry;
-    return normalizeMember(host + ":" + dflt, source);
-  }
-
-  private static int memberPort(String s, String entry, String source) throws ConfigException {
     try {
-      int p = Integer.parseInt(s);
-      if (p >= 1 && p <= 65535) {
-        return p;
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below
+      return MemberAddress.parse(entry, dflt).toString();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage() + " in " + source);
     }
-    throw new ConfigException("bad port in member '" + entry + "' in " + source);
   }
 
   private static String nonBlank(Map<String, String> v, String name) throws ConfigException {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.cluster.PeerFailure;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.store.RegistryStore;
@@ -76,6 +77,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   private final PrometheusMeters meters;
   private final Liveness liveness;
   private final Cluster cluster;
+  private final PeerClients peerClients;
   private final Queue<ChangeEvent> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inboxSize = new AtomicInteger();
   /** Written on the event loop only; read from any thread. */
@@ -91,19 +93,20 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   private volatile boolean accepting;
 
   public DistroSyncVerticle(NodeConfig config, RegistryStore store, Counters metrics, PrometheusMeters meters,
-      Cluster cluster, Liveness liveness) {
+      Cluster cluster, Liveness liveness, PeerClients peerClients) {
     this.config = config;
     this.store = store;
     this.metrics = metrics;
     this.meters = meters;
     this.liveness = liveness;
     this.cluster = cluster;
+    this.peerClients = peerClients;
   }
 
   @Override
   public Future<?> start() {
     liveness.watch("sync", context);
-    peers = PeerClient.create(vertx, cluster, config);
+    peers = peerClients.create(vertx);
     timer = vertx.setPeriodic(config.batchWindowMs, id -> flush());
     accepting = true;
     return Future.succeededFuture();

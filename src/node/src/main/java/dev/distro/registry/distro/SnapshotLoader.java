@@ -3,9 +3,11 @@ package dev.distro.registry.distro;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.metrics.Counters;
+import dev.distro.registry.model.MemberAddress;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.support.Json;
 import dev.distro.registry.config.Tls;
@@ -37,13 +39,16 @@ public final class SnapshotLoader {
   private final RegistryStore store;
   private final Counters metrics;
   private final Cluster cluster;
+  private final PeerClients peerClients;
 
-  public SnapshotLoader(Vertx vertx, NodeConfig config, RegistryStore store, Counters metrics, Cluster cluster) {
+  public SnapshotLoader(Vertx vertx, NodeConfig config, RegistryStore store, Counters metrics, Cluster cluster,
+      PeerClients peerClients) {
     this.vertx = vertx;
     this.config = config;
     this.store = store;
     this.metrics = metrics;
     this.cluster = cluster;
+    this.peerClients = peerClients;
   }
 
   /** Completes with the peer it loaded from, or null when none could serve a snapshot. */
@@ -60,7 +65,7 @@ public final class SnapshotLoader {
       return Future.succeededFuture(null);
     }
     String peer = peers.get(i).address();
-    if (cluster.faults().drops(cluster.self(), peer)) {
+    if (peerClients.cut(peer)) {
       return tryPeer(client, peers, i + 1);
     }
     long t0 = System.nanoTime();
@@ -76,9 +81,9 @@ public final class SnapshotLoader {
   }
 
   private Future<Long> fetch(HttpClient client, String peer) {
-    int port = Integer.parseInt(peer.substring(peer.lastIndexOf(':') + 1)) + (config.peerPort - config.port);
-    String host = peer.substring(0, peer.lastIndexOf(':')).replace("[", "").replace("]", "");
-    RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setHost(host).setPort(port)
+    MemberAddress address = MemberAddress.parse(peer);
+    RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setHost(address.host())
+        .setPort(address.peerPort(config.peerPortOffset()))
         .setURI("/distro/snapshot").setSsl(config.peerTls)
         .putHeader(PeerClient.SECRET_HEADER, config.clusterSecret)
         .setIdleTimeout(30_000);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.PeerClient;
+import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.config.NodeConfig;
@@ -47,22 +48,25 @@ public final class VerifyVerticle extends VerticleBase {
   private final Counters metrics;
   private final Liveness liveness;
   private final Cluster cluster;
+  private final PeerClients peerClients;
   private PeerClient peers;
   private long timer = -1;
   private boolean running;
 
-  public VerifyVerticle(NodeConfig config, RegistryStore store, Counters metrics, Cluster cluster, Liveness liveness) {
+  public VerifyVerticle(NodeConfig config, RegistryStore store, Counters metrics, Cluster cluster, Liveness liveness,
+      PeerClients peerClients) {
     this.config = config;
     this.store = store;
     this.metrics = metrics;
     this.liveness = liveness;
     this.cluster = cluster;
+    this.peerClients = peerClients;
   }
 
   @Override
   public Future<?> start() {
     liveness.watch("verify", context);
-    peers = PeerClient.create(vertx, cluster, config);
+    peers = peerClients.create(vertx);
     timer = vertx.setPeriodic(config.verifyIntervalMs, id -> round());
     return Future.succeededFuture();
   }

@@ -167,7 +167,7 @@ public final class HttpVerticle extends VerticleBase {
     if (node.config.standalone()) {
       return server.listen();
     }
-    peers = PeerClient.create(vertx, node.cluster, node.config);
+    peers = node.peerClients.create(vertx);
     replication = ImmediateReplication.toPeers(vertx, node.cluster, node.store, node.config.forwardTimeoutMs, peers);
     forwarder = new OwnerForwarder(node.cluster, OwnerForwarder.over(peers), node.config.forwardTimeoutMs,
         node.metrics.forwards);

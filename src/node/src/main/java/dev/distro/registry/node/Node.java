@@ -4,11 +4,14 @@ import dev.distro.registry.auth.AccessControl;
 import dev.distro.registry.auth.TokenFileVerticle;
 import dev.distro.registry.cluster.AddressLookupVerticle;
 import dev.distro.registry.cluster.Cluster;
+import dev.distro.registry.cluster.FailureDetector;
+import dev.distro.registry.cluster.FailureDetector;
 import dev.distro.registry.cluster.FaultPlan;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.MemberLookup;
 import dev.distro.registry.cluster.MemberLookups;
 import dev.distro.registry.cluster.NodeStatus;
+import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
@@ -87,10 +90,9 @@ public final class Node {
     if (runtimeFaults != null) {
       LOG.warning("fault injection is on (test only): POST /distro/faults on the peer port can cut, delay or drop"
           + " this node's outgoing peer traffic; never run production nodes with --fault-injection=true");
-      cluster.faults(FaultPlan.both(faults, runtimeFaults));
-    } else {
-      cluster.faults(faults);
     }
+    PeerClients peerClients = new PeerClients(config, cluster.self(),
+        runtimeFaults == null ? faults : FaultPlan.both(faults, runtimeFaults));
     EventLog log = new EventLog(config.watchLogSize);
     WatchHub watch = new WatchHub(store, log, metrics, WatchHub.Limits.DEFAULT.withBudgetBytes(config.watchBudgetBytes));
 
@@ -99,7 +101,7 @@ public final class Node {
         config.expireInstances, config.self(), config.verifyIntervalMs, metrics.healthSweeps, liveness);
     UdpPushVerticle push = new UdpPushVerticle(store, switches, metrics, config.bind, liveness);
     DistroSyncVerticle sync = config.standalone() ? null
-        : new DistroSyncVerticle(config, store, metrics, meters, cluster, liveness);
+        : new DistroSyncVerticle(config, store, metrics, meters, cluster, liveness, peerClients);
 
     // ---- what a change triggers, in this order: RegistryStore calls these under its write lock,
     // in revision order, after every applied write (client, peer, expiry); none may block ----
@@ -116,7 +118,7 @@ public final class Node {
     MeterBindings.bind(meters, metrics, store, cluster, status, watch, liveness);
 
     NodeContext ctx = new NodeContext(config, store, switches, status, metrics, meters, cluster, watch, liveness,
-        access, runtimeFaults);
+        access, runtimeFaults, peerClients);
     ctx.push(push);
     Node node = new Node(vertx, ctx);
     Function<Vertx, MemberLookup> members = lookup != null ? lookup : v -> MemberLookups.create(v, config);
@@ -127,14 +129,16 @@ public final class Node {
     if (config.standalone()) {
       chainF = chainF.compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances));
     } else {
-      Supplier<Future<String>> snapshot = () -> new SnapshotLoader(vertx, config, store, metrics, cluster).load();
+      Supplier<Future<String>> snapshot = () -> new SnapshotLoader(vertx, config, store, metrics, cluster,
+          peerClients).load();
       AddressLookupVerticle lookupVerticle = new AddressLookupVerticle(config, store, cluster, status, meters,
-          liveness, members, snapshot::get);
+          liveness, peerClients, members, snapshot::get);
       chainF = chainF
           .compose(v -> node.deploy(() -> lookupVerticle, 1))
           .compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances))
           .compose(v -> node.deploy(() -> sync, 1))
-          .compose(v -> node.deploy(() -> new VerifyVerticle(config, store, metrics, cluster, liveness), 1))
+          .compose(v -> node.deploy(() -> new VerifyVerticle(config, store, metrics, cluster, liveness,
+              peerClients), 1))
           .compose(v -> snapshot.get())
           .compose(from -> lookupVerticle.pingAll())
           .map(from -> {
@@ -143,7 +147,7 @@ public final class Node {
             // most members' never enters service.
             String skew = cluster.clocks().verdict(config.maxClockSkewMs);
             if (skew != null) {
-              AddressLookupVerticle.stepOut(cluster, status, skew);
+              FailureDetector.stepOut(cluster, status, skew);
             } else {
               cluster.selfState(Member.State.UP);
             }

@@ -5,6 +5,7 @@ import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.cluster.NodeStatus;
 import dev.distro.registry.cluster.Ownership;
+import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
@@ -39,10 +40,13 @@ public final class NodeContext {
   public final RuntimeFaultPlan runtimeFaults;
   private volatile PushTargets push = PushTargets.NONE;
   public final NodeStatus status;
+  /** Makes the verticles' peer clients; fault injection only with a plan (test only). */
+  public final PeerClients peerClients;
 
   public NodeContext(NodeConfig config, RegistryStore store, Switches switches, NodeStatus status, Counters metrics,
       PrometheusMeters meters, Cluster cluster, WatchHub watch, Liveness liveness, AccessControl access,
-      RuntimeFaultPlan runtimeFaults) {
+      RuntimeFaultPlan runtimeFaults, PeerClients peerClients) {
+    this.peerClients = peerClients;
     this.config = config;
     this.store = store;
     this.switches = switches;

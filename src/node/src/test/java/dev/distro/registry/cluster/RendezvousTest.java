@@ -75,4 +75,18 @@ class RendezvousTest {
       assertTrue(c > 9_000 && c < 11_000, "balanced: " + counts);
     }
   }
+
+  /** Values computed before the hash moved to one class: ownership must not change across releases. */
+  @Test
+  void hashesAndOwners_pinned() {
+    assertEquals(0x68b06bb7b45cb70aL, Rendezvous.keyHash("10.0.0.1", 8080));
+    assertEquals(0x2cd8f069d4984891L, Rendezvous.keyHash("fe80::1", 0));
+    assertEquals(0x66e6a9d363ca50f4L, Rendezvous.keyHash("", 65535));
+    Rendezvous r = new Rendezvous(members(5));
+    List<String> expected = List.of("10.0.0.4:8848", "10.0.0.3:8848", "10.0.0.2:8848", "10.0.0.4:8848",
+        "10.0.0.1:8848", "10.0.0.5:8848", "10.0.0.1:8848", "10.0.0.3:8848", "10.0.0.1:8848", "10.0.0.2:8848");
+    for (int i = 0; i < expected.size(); i++) {
+      assertEquals(expected.get(i), r.ownerOf("172.16.0." + i, 8080), "owner of 172.16.0." + i);
+    }
+  }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.distro.DistroSyncVerticle.BatchResult;
 import dev.distro.registry.model.Instance;
@@ -81,7 +82,8 @@ class DistroSyncVerticleTest {
       Integer status = script.poll();
       req.response().setStatusCode(status == null ? 200 : status).end("{}");
     })).listen(peerPort + NodeConfig.PEER_PORT_OFFSET, "127.0.0.1"), 20);
-    sync = new DistroSyncVerticle(NodeConfig.of(s), store, metrics, meters, cluster, new Liveness());
+    sync = new DistroSyncVerticle(NodeConfig.of(s), store, metrics, meters, cluster, new Liveness(),
+        new PeerClients(NodeConfig.of(s), self, null));
     store.addListener(sync);
     Wait.on(vertx.deployVerticle(sync), 20);
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.node.MeterBindings;
@@ -62,7 +63,8 @@ class VerifyVerticleTest {
     Wait.on(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b ->
         req.response().setStatusCode(500).end("{\"error\":\"broken\"}")))
         .listen(peerPort + NodeConfig.PEER_PORT_OFFSET, "127.0.0.1"), 20);
-    VerifyVerticle verify = new VerifyVerticle(config, new RegistryStore(new FakeClock()), metrics, cluster, new Liveness());
+    VerifyVerticle verify = new VerifyVerticle(config, new RegistryStore(new FakeClock()), metrics, cluster, new Liveness(),
+        new PeerClients(config, self, null));
     Wait.on(vertx.deployVerticle(verify), 20);
     Poll.until(Duration.ofSeconds(10), "three rounds failed", () -> metrics.verifyFailures.sum() >= 3);
     List<LogRecord> warnings = logged.stream().filter(r -> r.getLevel() == Level.WARNING
