@@ -7,8 +7,8 @@ import dev.distro.registry.store.RegistryStore.Tombstone;
  * Which of two states of an instance wins when a peer's change meets what this node holds: newer
  * wins, plus the liveness rules the fault suite found (docs/ARCHITECTURE.md, "Liveness rules on top
  * of newer wins"). A pure function: the caller passes everything it knows, including times, and
- * carries the {@link Decision} out ({@link RegistryStore} does, under its write lock). Nothing here
- * locks, reads a clock or keeps state.
+ * carries the {@link Decision} out ({@link PeerWrites} does, under the store's write lock). Nothing
+ * here locks, reads a clock or keeps state.
  *
  * <p>Times: {@code clientSeen} and {@link Facts#senderHeardClient} are hybrid-clock milliseconds
  * ({@link Versions#nowMillis()}), compared with the wall-clock part of versions; 0 means never.

@@ -6,7 +6,6 @@ import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.model.ServiceMeta;
 import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.ChangeEvent.Type;
-import dev.distro.registry.store.MergeRules.Decision;
 import dev.distro.registry.store.MergeRules.Facts;
 import java.util.Collection;
 import java.util.List;
@@ -31,14 +30,13 @@ import java.util.logging.Logger;
  *
  * <p>Replication: every instance and every delete carries a version from {@link Versions}. A change
  * from a peer is applied only if it is newer than what this node holds, including deletes, which
- * leave a {@link Tombstone} for a while so that a stale copy arriving late cannot bring an instance
- * back. Which change wins is decided by {@link MergeRules}; this class only carries its decisions
- * out, under the write lock.
+ * leave a {@link Tombstone} ({@link Tombstones}) for a while so that a stale copy arriving late cannot
+ * bring an instance back. Which change wins is decided by {@link MergeRules}; {@link PeerWrites}
+ * carries its decisions out, under the write lock, with the write primitives at the end of this class.
  */
 public final class RegistryStore {
 
   private static final Logger LOG = Logger.getLogger(RegistryStore.class.getName());
-  private static final String SERVICE_TOMBSTONE_PREFIX = "svc:";
 
   /**
    * The version of a delete, kept so that older copies of the deleted value are refused; {@code at}
@@ -47,17 +45,19 @@ public final class RegistryStore {
   public record Tombstone(long version, long at) { }
 
   private final ConcurrentHashMap<ServiceKey, ServiceEntry> services = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Tombstone> tombstones = new ConcurrentHashMap<>();
+  private final Tombstones tombstones = new Tombstones();
   private final ReentrantLock writeLock = new ReentrantLock();
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final Clock clock;
   private final Versions versions;
+  private final PeerWrites peerWrites;
   private volatile long revision;
   private volatile int instanceCount;
 
   public RegistryStore(Clock clock) {
     this.clock = clock;
     this.versions = new Versions(clock);
+    this.peerWrites = new PeerWrites(this, versions, tombstones);
   }
 
   public Clock clock() {
@@ -111,7 +111,7 @@ public final class RegistryStore {
 
   /** Deletes remembered for replication, by instance global key or {@code svc:} + service key. */
   public Map<String, Tombstone> tombstones() {
-    return tombstones;
+    return tombstones.view();
   }
 
   // ---- local writes ----
@@ -240,7 +240,7 @@ public final class RegistryStore {
       }
       long v = versions.next();
       services.remove(key, entry);
-      tombstones.put(SERVICE_TOMBSTONE_PREFIX + key, new Tombstone(v, now));
+      tombstones.putService(key, v, now);
       commit(entry, null, Type.SERVICE_DELETED, Reason.SERVICE, null, null, v);
       return true;
     });
@@ -272,25 +272,7 @@ public final class RegistryStore {
 
   /** Applies an instance from a peer, as {@link MergeRules#put} decides from {@code facts}. */
   public ChangeEvent applyRemote(Instance incoming, Reason reason, Facts facts) {
-    long now = clock.monotonicMillis();
-    versions.observe(incoming.version());
-    return locked(() -> {
-      Registration reg = find(incoming.service(), incoming.localId());
-      Tombstone t = tombstones.get(incoming.globalKey());
-      Decision d = MergeRules.put(reg == null ? null : reg.instance, reg == null ? 0 : reg.clientSeen(), t,
-          incoming, facts);
-      return switch (d.kind()) {
-        case APPLY -> {
-          if (t != null) {
-            tombstones.remove(incoming.globalKey(), t);
-          }
-          yield putLocked(incoming, reason, now, false);
-        }
-        case REASSERT -> reassertLocked(reg);
-        case DELETE_AT -> deleteAtLocked(reg, incoming.globalKey(), d.version(), reason, now);
-        default -> null;
-      };
-    });
+    return peerWrites.put(incoming, reason, facts);
   }
 
   /** Applies a delete received from a peer unless this node holds a newer version. */
@@ -305,19 +287,7 @@ public final class RegistryStore {
    */
   public ChangeEvent applyRemoteDelete(ServiceKey key, String localId, long version, Reason reason,
       boolean ownedHere) {
-    long now = clock.monotonicMillis();
-    versions.observe(version);
-    Facts facts = ownedHere ? new Facts(true, false, 0) : Facts.NONE;
-    return locked(() -> {
-      Registration reg = find(key, localId);
-      Decision d = MergeRules.delete(reg == null ? null : reg.instance, reg == null ? 0 : reg.clientSeen(),
-          version, facts);
-      return switch (d.kind()) {
-        case DELETE_AT -> deleteAtLocked(reg, key.toString() + '#' + localId, d.version(), reason, now);
-        case REASSERT -> reassertLocked(reg);
-        default -> null;
-      };
-    });
+    return peerWrites.delete(key, localId, version, reason, ownedHere);
   }
 
   /**
@@ -325,41 +295,17 @@ public final class RegistryStore {
    * as new as {@code asOf}, the owner's clock when it listed its entries.
    */
   public ChangeEvent removeStale(Registration reg, long asOf) {
-    long now = clock.monotonicMillis();
-    return locked(() -> reg.removed || MergeRules.repairOmits(reg.instance, asOf) != Decision.DROP
-        ? null : removeLocked(reg, Reason.REPAIR, versions.next(), now, false));
+    return peerWrites.removeStale(reg, asOf);
   }
 
   /** Applies service settings received from a peer if newer. */
   public ChangeEvent applyRemoteService(ServiceKey key, ServiceMeta meta) {
-    versions.observe(meta.version());
-    return locked(() -> {
-      ServiceEntry entry = services.get(key);
-      Decision d = MergeRules.servicePut(entry == null ? -1 : entry.meta.version(),
-          tombstones.get(SERVICE_TOMBSTONE_PREFIX + key), meta.version());
-      return d.kind() == MergeRules.Kind.APPLY ? putServiceLocked(key, meta, Reason.SYNC) : null;
-    });
+    return peerWrites.putService(key, meta);
   }
 
   /** Applies a service delete received from a peer: the service stays if it has instances. */
   public ChangeEvent applyRemoteServiceDelete(ServiceKey key, long version) {
-    long now = clock.monotonicMillis();
-    versions.observe(version);
-    return locked(() -> {
-      tombstones.merge(SERVICE_TOMBSTONE_PREFIX + key, new Tombstone(version, now),
-          (a, b) -> a.version() >= b.version() ? a : b);
-      ServiceEntry entry = services.get(key);
-      if (entry == null
-          || MergeRules.serviceDelete(entry.meta.version(), version).kind() != MergeRules.Kind.DELETE_AT) {
-        return null;
-      }
-      if (!entry.instances.isEmpty()) {
-        entry.meta = new ServiceMeta(0f, Map.of(), ServiceMeta.NO_SELECTOR, false, version);
-        return commit(entry, null, Type.SERVICE_UPDATED, Reason.SYNC, null, null, version);
-      }
-      services.remove(key, entry);
-      return commit(entry, null, Type.SERVICE_DELETED, Reason.SYNC, null, null, version);
-    });
+    return peerWrites.deleteService(key, version);
   }
 
   /**
@@ -367,20 +313,13 @@ public final class RegistryStore {
    * returns how many were dropped.
    */
   public int pruneTombstones(long before) {
-    int n = 0;
-    for (var it = tombstones.entrySet().iterator(); it.hasNext(); ) {
-      if (it.next().getValue().at() < before) {
-        it.remove();
-        n++;
-      }
-    }
-    return n;
+    return tombstones.prune(before);
   }
 
-  // ---- internals (write lock held) ----
+  // ---- write primitives (write lock held; PeerWrites uses them too) ----
 
   /** Runs {@code change} under the write lock (short, no I/O: the listeners it calls must not block). */
-  private <T> T locked(Supplier<T> change) {
+  <T> T locked(Supplier<T> change) {
     writeLock.lock();
     try {
       return change.get();
@@ -389,24 +328,7 @@ public final class RegistryStore {
     }
   }
 
-  /** Publishes the current instance again under a new version (a local change, so it replicates). */
-  private ChangeEvent reassertLocked(Registration reg) {
-    Instance prev = reg.instance;
-    Instance next = prev.withVersion(versions.next());
-    reg.instance = next;
-    return commit(reg, Type.MODIFIED, Reason.BEAT, prev, next, next.version());
-  }
-
-  /** Removes {@code reg} if held, and remembers the delete at {@code version} (the newer one kept). */
-  private ChangeEvent deleteAtLocked(Registration reg, String globalKey, long version, Reason reason, long now) {
-    if (reg != null) {
-      return removeLocked(reg, reason, version, now, true);
-    }
-    tombstones.merge(globalKey, new Tombstone(version, now), (a, b) -> a.version() >= b.version() ? a : b);
-    return null;
-  }
-
-  private ChangeEvent putLocked(Instance next, Reason reason, long now, boolean localWrite) {
+  ChangeEvent putLocked(Instance next, Reason reason, long now, boolean localWrite) {
     ServiceEntry entry = services.computeIfAbsent(next.service(), k -> new ServiceEntry(k, ServiceMeta.DEFAULT));
     Registration reg = entry.instances.get(next.localId());
     if (reg == null) {
@@ -427,21 +349,21 @@ public final class RegistryStore {
     return commit(reg, Type.MODIFIED, reason, prev, next, next.version());
   }
 
-  private ChangeEvent putServiceLocked(ServiceKey key, ServiceMeta meta, Reason reason) {
+  ChangeEvent putServiceLocked(ServiceKey key, ServiceMeta meta, Reason reason) {
     ServiceEntry entry = services.computeIfAbsent(key, k -> new ServiceEntry(k, meta));
     entry.meta = meta;
-    tombstones.remove(SERVICE_TOMBSTONE_PREFIX + key);
+    tombstones.removeService(key);
     return commit(entry, null, Type.SERVICE_UPDATED, reason, null, null, meta.version());
   }
 
-  private ChangeEvent removeLocked(Registration reg, Reason reason, long version, long now, boolean tombstone) {
+  ChangeEvent removeLocked(Registration reg, Reason reason, long version, long now, boolean tombstone) {
     ServiceEntry entry = reg.service();
     entry.instances.remove(reg.localId(), reg);
     reg.removed = true;
     instanceCount--;
     Instance prev = reg.instance;
     if (tombstone) {
-      tombstones.put(prev.globalKey(), new Tombstone(version, now));
+      tombstones.put(prev.globalKey(), version, now);
     }
     ChangeEvent event = commit(reg, Type.DELETED, reason, prev, null, version);
     if (entry.instances.isEmpty() && !entry.meta.explicit()) {
@@ -450,12 +372,16 @@ public final class RegistryStore {
     return event;
   }
 
-  private ChangeEvent commit(Registration reg, Type type, Reason reason, Instance prev, Instance next,
-      long version) {
+  /** Removes a service without instances from the map (its change is committed by the caller). */
+  void removeServiceLocked(ServiceKey key, ServiceEntry entry) {
+    services.remove(key, entry);
+  }
+
+  ChangeEvent commit(Registration reg, Type type, Reason reason, Instance prev, Instance next, long version) {
     return commit(reg.service(), reg, type, reason, prev, next, version);
   }
 
-  private ChangeEvent commit(ServiceEntry entry, Registration reg, Type type, Reason reason, Instance prev,
+  ChangeEvent commit(ServiceEntry entry, Registration reg, Type type, Reason reason, Instance prev,
       Instance next, long version) {
     long rev = revision + 1;
     entry.modCount = rev;

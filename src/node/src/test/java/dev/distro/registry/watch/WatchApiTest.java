@@ -308,7 +308,7 @@ class WatchApiTest {
     for (ServiceEntry s : store.services()) {
       for (Registration r : s.registrations()) {
         dev.distro.registry.support.JsonWriter w = new dev.distro.registry.support.JsonWriter();
-        WatchSession.writeInstance(w, r.instance());
+        Frames.writeInstance(w, r.instance());
         JsonObject o = new JsonObject(w.toString());
         out.put(key(o), o);
       }

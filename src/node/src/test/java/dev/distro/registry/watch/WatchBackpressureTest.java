@@ -174,7 +174,7 @@ class WatchBackpressureTest {
   void utf8Length_matchesTheEncoding() {
     for (String s : new String[] {"", "abc", "\u00e9t\u00e9", "\u20ac", "\ud83d\ude00 x",
         "\u0000\u007f\u0080\u07ff\u0800\uffff"}) {
-      assertEquals(s.getBytes(StandardCharsets.UTF_8).length, WatchSession.utf8Length(s), s);
+      assertEquals(s.getBytes(StandardCharsets.UTF_8).length, Frames.utf8Length(s), s);
     }
   }
 }
