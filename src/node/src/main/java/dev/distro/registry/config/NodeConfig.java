@@ -70,6 +70,10 @@ public final class NodeConfig {
   public final String bind;
   public final int port;
   public final int peerPort;
+  /** The gRPC port for Nacos 2.x/3.x clients; 0: off. */
+  public final int grpcPort;
+  public final int grpcMaxConnections;
+  public final int grpcMaxStreams;
   public final Lookup lookup;
   public final String clusterConf;
   public final List<String> members;
@@ -137,6 +141,9 @@ public final class NodeConfig {
     forwardTimeoutMs = Values.longIn(v, "forward-timeout-ms", 10, 60_000);
     healthSweepIntervalMs = Values.longIn(v, "health-sweep-interval-ms", 10, 60_000);
     expireInstances = Values.bool(v, "expire-instances");
+    grpcPort = Values.intIn(v, "grpc-port", 0, 65535);
+    grpcMaxConnections = Values.intIn(v, "grpc-max-connections", 1, 1_000_000);
+    grpcMaxStreams = Values.intIn(v, "grpc-max-streams", 1, 10_000);
     httpInstances = v.get("http-instances") == null ? cpus : Values.intIn(v, "http-instances", 1, 256);
     eventLoops = v.get("event-loops") == null ? Math.max(2 * cpus, httpInstances)
         : Values.intIn(v, "event-loops", 1, 1024);

@@ -32,6 +32,10 @@ final class Settings {
     def("bind", DEFAULT_BIND, "address both ports bind to");
     def("port", String.valueOf(DEFAULT_PORT), "client port (Nacos API, operator endpoints, health probes)");
     def("peer-port", null, "peer port (sync, verify, snapshot, ping); default: port + 1001");
+    def("grpc-port", "0", "gRPC port for Nacos 2.x/3.x clients (their default is port + 1000); 0: off. In"
+        + " progress: the connection handshake and health are served, naming requests not yet");
+    def("grpc-max-connections", "10000", "gRPC connections this node holds at most; more are closed at once");
+    def("grpc-max-streams", "100", "concurrent HTTP/2 streams per gRPC connection");
     def("lookup", null, "member lookup: standalone, static, file, address-server, dns (default: derived"
         + " from the options below, else standalone)");
     def("cluster-conf", null, "path of cluster.conf, one host:port per line; implies lookup=file");

@@ -15,9 +15,12 @@ import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
+import dev.distro.registry.config.Tls;
 import dev.distro.registry.distro.DistroSyncVerticle;
 import dev.distro.registry.distro.SnapshotLoader;
 import dev.distro.registry.distro.VerifyVerticle;
+import dev.distro.registry.grpc.GrpcServerVerticle;
+import dev.distro.registry.grpc.SdkConnections;
 import dev.distro.registry.health.HealthVerticle;
 import dev.distro.registry.http.HttpVerticle;
 import dev.distro.registry.metrics.PrometheusMeters;
@@ -32,8 +35,10 @@ import dev.distro.registry.watch.WatchHub;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -54,10 +59,12 @@ public final class Node {
   private final Vertx vertx;
   private final NodeContext context;
   private final List<String> deployments = new ArrayList<>();
+  private final SdkConnections grpcConnections;
 
   private Node(Vertx vertx, NodeContext context) {
     this.vertx = vertx;
     this.context = context;
+    this.grpcConnections = new SdkConnections(context.config.grpcMaxConnections);
   }
 
   public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock) {
@@ -127,7 +134,8 @@ public final class Node {
     Future<Void> chainF = tokens.compose(v -> node.deploy(() -> health, 1))
         .compose(v -> node.deploy(() -> push, 1));
     if (config.standalone()) {
-      chainF = chainF.compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances));
+      chainF = chainF.compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances))
+          .compose(v -> node.deployGrpc(config, status, store));
     } else {
       Supplier<Future<String>> snapshot = () -> new SnapshotLoader(vertx, config, store, metrics, cluster,
           peerClients).load();
@@ -136,6 +144,7 @@ public final class Node {
       chainF = chainF
           .compose(v -> node.deploy(() -> lookupVerticle, 1))
           .compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances))
+          .compose(v -> node.deployGrpc(config, status, store))
           .compose(v -> node.deploy(() -> sync, 1))
           .compose(v -> node.deploy(() -> new VerifyVerticle(config, store, metrics, cluster, liveness,
               peerClients), 1))
@@ -162,6 +171,21 @@ public final class Node {
     }).recover(err -> node.stop().transform(v -> Future.failedFuture(err)));
   }
 
+  /**
+   * The gRPC port for Nacos 2.x/3.x clients, when configured: one verticle per event loop like the
+   * HTTP ports. Clients that check a node that is not ready yet are told to try another.
+   */
+  private Future<Void> deployGrpc(NodeConfig config, NodeStatus status, RegistryStore store) {
+    if (config.grpcPort == 0) {
+      return Future.succeededFuture();
+    }
+    GrpcServerVerticle.Settings settings = new GrpcServerVerticle.Settings(config.bind, config.grpcPort,
+        config.grpcMaxStreams, status::ready, store.clock()::monotonicMillis);
+    HttpServerOptions options = Tls.server(new HttpServerOptions().setUseAlpn(config.clientTls), config,
+        config.clientTls);
+    return deploy(() -> new GrpcServerVerticle(settings, grpcConnections, Map.of(), options), config.httpInstances);
+  }
+
   private Future<Void> deploy(java.util.function.Supplier<io.vertx.core.Deployable> verticle, int instances) {
     return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances)).map(id -> {
       deployments.add(id);
@@ -171,6 +195,11 @@ public final class Node {
 
   public NodeContext context() {
     return context;
+  }
+
+  /** The gRPC client connections this node holds (none while {@code grpc-port} is 0). */
+  public SdkConnections grpcConnections() {
+    return grpcConnections;
   }
 
   public Vertx vertx() {
