@@ -8,7 +8,6 @@ import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
 import dev.distro.registry.distro.SyncCodec;
-import dev.distro.registry.http.ConsoleAssets;
 import dev.distro.registry.metrics.NodeMeters;
 import dev.distro.registry.push.PushTargets;
 import dev.distro.registry.store.NodeMetrics;
@@ -32,7 +31,6 @@ public final class NodeContext {
   public final WatchHub watch;
   public final Liveness liveness = new Liveness();
   public final NodeMeters meters;
-  public final ConsoleAssets console = new ConsoleAssets();
   /** Client authentication (off unless {@code --auth-enabled}); its tokens come from the token file. */
   public final AccessControl access;
   /** The plan {@code POST /distro/faults} edits; null unless {@code --fault-injection=true} (test only). */
