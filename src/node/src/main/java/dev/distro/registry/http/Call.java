@@ -6,6 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.time.Instant;
 
 /**
  * One API request being answered: its parameters (query string first, then the form body, as
@@ -138,6 +139,20 @@ final class Call {
     } else {
       send(e.status, TEXT, e.getMessage());
     }
+  }
+
+  /**
+   * Nacos's filters (auth, unknown APIs) answer with Spring's JSON error body, on v1 and v2 alike;
+   * {@code path} is the request's path as sent.
+   */
+  static void springError(HttpServerResponse resp, int status, String error, String message, String path) {
+    JsonWriter w = new JsonWriter().beginObject()
+        .field("timestamp", Instant.now().toString())
+        .field("status", status)
+        .field("error", error)
+        .field("message", message)
+        .field("path", path);
+    resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(w.endObject().toString());
   }
 
   private void send(int status, CharSequence type, String body) {

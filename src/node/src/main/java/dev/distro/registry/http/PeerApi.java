@@ -14,12 +14,16 @@ import dev.distro.registry.support.Json;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.web.Router;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.logging.Logger;
@@ -28,12 +32,12 @@ import java.util.logging.Logger;
  * The peer port: ping, digest, sync, verify, repair and snapshot, and with {@code fault-injection}
  * on (test only) the fault plan. Every request must carry the cluster secret
  * ({@value PeerClient#SECRET_HEADER}); without it the answer is 401 whatever the path, and nothing
- * is read or changed. Bodies are bounded and parsed here (a large one on a worker); what each
- * request means is decided by the Distro handlers ({@link SyncHandler}, {@link VerifyHandler},
- * {@link RepairHandler}, {@link DigestHandler}, {@link SnapshotSource}), whose answers this class
- * only writes.
+ * is read or changed. Then a Vert.x Web {@link Router} over exact paths picks the route. Bodies
+ * are bounded and parsed here (a large one on a worker); what each request means is decided by the
+ * Distro handlers ({@link SyncHandler}, {@link VerifyHandler}, {@link RepairHandler},
+ * {@link DigestHandler}, {@link SnapshotSource}), whose answers this class only writes.
  */
-final class PeerApi {
+final class PeerApi implements Handler<HttpServerRequest> {
 
   private static final Logger LOG = Logger.getLogger(PeerApi.class.getName());
   static final int MAX_PEER_BODY = 64 * 1024 * 1024;
@@ -47,6 +51,7 @@ final class PeerApi {
   private final VerifyHandler verify;
   private final RepairHandler repair;
   private final DigestHandler digests;
+  private final Router router;
 
   PeerApi(Vertx vertx, NodeContext node) {
     this.vertx = vertx;
@@ -56,9 +61,44 @@ final class PeerApi {
     this.verify = new VerifyHandler(vertx, node.store, node.cluster);
     this.repair = new RepairHandler(vertx, node.store, node.cluster, node.metrics, node.config.verifyIntervalMs);
     this.digests = new DigestHandler(vertx, node.store, node.cluster, node.status);
+    this.router = routes();
   }
 
-  void handle(HttpServerRequest req) {
+  /** The routes, each on its exact path; anything else is {@link #unknown}. */
+  private Router routes() {
+    Router router = Router.router(vertx);
+    ExactRoutes.add(router, HttpMethod.GET, "/distro/ping",
+        ctx -> answer(ctx.request(), Future.succeededFuture(digests.ping())));
+    ExactRoutes.add(router, HttpMethod.GET, "/distro/digest", ctx -> answer(ctx.request(), digests.digest()));
+    ExactRoutes.add(router, HttpMethod.GET, "/distro/snapshot", ctx -> snapshot(ctx.request()));
+    ExactRoutes.add(router, HttpMethod.POST, "/distro/sync",
+        ctx -> withBody(ctx.request(), MAX_PEER_BODY, body -> answer(ctx.request(), sync.handle(body))));
+    ExactRoutes.add(router, HttpMethod.POST, "/distro/verify",
+        ctx -> withBody(ctx.request(), MAX_PEER_BODY, body -> answer(ctx.request(), verify.handle(body))));
+    ExactRoutes.add(router, HttpMethod.POST, "/distro/repair",
+        ctx -> withBody(ctx.request(), MAX_PEER_BODY, body -> answer(ctx.request(), repair.handle(body))));
+    if (node.runtimeFaults != null) {
+      ExactRoutes.add(router, HttpMethod.GET, "/distro/faults",
+          ctx -> reply(ctx.request(), 200, node.runtimeFaults.rules().toJson()));
+      ExactRoutes.add(router, HttpMethod.POST, "/distro/faults",
+          ctx -> withBody(ctx.request(), MAX_FAULTS_BODY, body -> faults(ctx.request(), body)));
+    }
+    router.route().handler(ctx -> unknown(ctx.request()));
+    // the router's own refusals (a path not starting with '/', a handler failure) are unknown paths
+    router.route().failureHandler(ctx -> {
+      if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+        unknown(ctx.request());
+      } else {
+        LOG.warning("peer request " + ctx.request().path() + " failed: " + ctx.failure());
+        reply(ctx.request(), 500, "{\"error\":\"internal error\"}");
+      }
+    });
+    return router;
+  }
+
+  /** The secret first, whatever the path; a request without a valid Host is then refused as the router would. */
+  @Override
+  public void handle(HttpServerRequest req) {
     String given = req.getHeader(PeerClient.SECRET_HEADER);
     if (given == null || !MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8))) {
       node.metrics.clientErrors.increment();
@@ -66,34 +106,16 @@ final class PeerApi {
           .putHeader(HttpHeaders.CONTENT_TYPE, Call.JSON).end("{\"error\":\"unauthorized\"}");
       return;
     }
-    String route = req.method().name() + " " + req.path();
-    switch (route) {
-      case "GET /distro/ping" -> answer(req, Future.succeededFuture(digests.ping()));
-      case "GET /distro/digest" -> answer(req, digests.digest());
-      case "GET /distro/snapshot" -> snapshot(req);
-      case "POST /distro/sync" -> withBody(req, MAX_PEER_BODY, body -> answer(req, sync.handle(body)));
-      case "POST /distro/verify" -> withBody(req, MAX_PEER_BODY, body -> answer(req, verify.handle(body)));
-      case "POST /distro/repair" -> withBody(req, MAX_PEER_BODY, body -> answer(req, repair.handle(body)));
-      case "GET /distro/faults" -> {
-        if (node.runtimeFaults == null) {
-          unknown(req, route);
-        } else {
-          reply(req, 200, node.runtimeFaults.rules().toJson());
-        }
-      }
-      case "POST /distro/faults" -> {
-        if (node.runtimeFaults == null) {
-          unknown(req, route);
-        } else {
-          withBody(req, MAX_FAULTS_BODY, body -> faults(req, body));
-        }
-      }
-      default -> unknown(req, route);
+    if (req.version() != HttpVersion.HTTP_1_0 && req.authority() == null) {
+      reply(req, 400, "{\"error\":\"missing or invalid Host header\"}");
+      return;
     }
+    router.handle(req);
   }
 
   /** What any path the peer port does not serve answers (the fault routes too when fault injection is off). */
-  private static void unknown(HttpServerRequest req, String route) {
+  private static void unknown(HttpServerRequest req) {
+    String route = req.method().name() + " " + req.path();
     reply(req, 404, "{\"error\":\"no such peer api: " + route.replace("\"", "") + "\"}");
   }
 

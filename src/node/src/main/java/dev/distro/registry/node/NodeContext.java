@@ -9,7 +9,6 @@ import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
-import dev.distro.registry.http.ConsoleAssets;
 import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.support.Liveness;
 import dev.distro.registry.push.PushTargets;
@@ -33,7 +32,6 @@ public final class NodeContext {
   public final WatchHub watch;
   public final Liveness liveness;
   public final PrometheusMeters meters;
-  public final ConsoleAssets console = new ConsoleAssets();
   /** Client authentication (off unless {@code --auth-enabled}); its tokens come from the token file. */
   public final AccessControl access;
   /** The plan {@code POST /distro/faults} edits; null unless {@code --fault-injection=true} (test only). */
