@@ -2,7 +2,6 @@ package dev.distro.registry.http;
 
 import dev.distro.registry.auth.AccessControl;
 import dev.distro.registry.auth.TokenTable;
-import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -17,10 +16,10 @@ import io.vertx.core.http.ServerWebSocketHandshake;
  */
 final class AccessGate {
 
-  private final NodeContext node;
+  private final HttpParts node;
   private final Params params;
 
-  AccessGate(NodeContext node) {
+  AccessGate(HttpParts node) {
     this.node = node;
     this.params = new Params(node.config);
   }
@@ -30,7 +29,7 @@ final class AccessGate {
     if (kind == ApiRoute.Kind.OPS || kind == ApiRoute.Kind.LOGIN) {
       return null;
     }
-    String status = node.status();
+    String status = node.status.serverStatus();
     boolean pass = switch (status) {
       case "UP" -> true;
       case "WRITE_ONLY" -> kind == ApiRoute.Kind.WRITE;

@@ -2,7 +2,6 @@ package dev.distro.registry.http;
 
 import dev.distro.registry.cluster.OwnerForwarder;
 import dev.distro.registry.cluster.PeerClient;
-import dev.distro.registry.node.NodeContext;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -21,12 +20,12 @@ final class ApiDispatch {
 
   private static final Logger LOG = Logger.getLogger(ApiDispatch.class.getName());
 
-  private final NodeContext node;
+  private final HttpParts node;
   private final AccessGate gate;
   /** Null on a standalone node: nothing is forwarded. */
   private final OwnerForwarder forwarder;
 
-  ApiDispatch(NodeContext node, AccessGate gate, OwnerForwarder forwarder) {
+  ApiDispatch(HttpParts node, AccessGate gate, OwnerForwarder forwarder) {
     this.node = node;
     this.gate = gate;
     this.forwarder = forwarder;

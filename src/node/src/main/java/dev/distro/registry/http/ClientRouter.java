@@ -1,7 +1,6 @@
 package dev.distro.registry.http;
 
 import dev.distro.registry.distro.ImmediateReplication;
-import dev.distro.registry.node.NodeContext;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -24,7 +23,7 @@ import java.util.function.Supplier;
  */
 final class ClientRouter implements Handler<HttpServerRequest> {
 
-  private final NodeContext node;
+  private final HttpParts node;
   private final ApiDispatch dispatch;
   private final Router router;
   private final List<ApiRoute> routes = new ArrayList<>();
@@ -32,7 +31,7 @@ final class ClientRouter implements Handler<HttpServerRequest> {
   /**
    * @param replication read at each deregistration (set once the verticle has its peer client)
    */
-  ClientRouter(Vertx vertx, NodeContext node, Passes passes, AccessGate gate, ApiDispatch dispatch,
+  ClientRouter(Vertx vertx, HttpParts node, Passes passes, AccessGate gate, ApiDispatch dispatch,
       Supplier<ImmediateReplication> replication) {
     this.node = node;
     this.dispatch = dispatch;

@@ -4,7 +4,6 @@ import dev.distro.registry.auth.TokenTable;
 import dev.distro.registry.cluster.OwnerForwarder;
 import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.distro.ImmediateReplication;
-import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.config.Tls;
 import dev.distro.registry.watch.WatchHub;
 import dev.distro.registry.watch.WatchLoop;
@@ -24,7 +23,7 @@ public final class HttpVerticle extends VerticleBase {
 
   public static final String WATCH_PATH = "/nacos/v1/ns/watch";
 
-  private final NodeContext node;
+  private final HttpParts node;
   private final Passes passes = new Passes();
   private final AccessGate gate;
   private HttpServer server;
@@ -34,13 +33,13 @@ public final class HttpVerticle extends VerticleBase {
   private ImmediateReplication replication = ImmediateReplication.NONE;
   private WatchLoop watchLoop;
 
-  public HttpVerticle(NodeContext node) {
+  public HttpVerticle(HttpParts node) {
     this.node = node;
     this.gate = new AccessGate(node);
   }
 
   /** Server options from the configuration: bounded headers, forms and bodies. */
-  public static HttpServerOptions serverOptions(NodeContext node, int port) {
+  public static HttpServerOptions serverOptions(HttpParts node, int port) {
     var cfg = node.config;
     return new HttpServerOptions()
         .setHost(cfg.bind)

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.model.ServiceMeta;
-import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.distro.ImmediateReplication;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeEvent.Reason;
@@ -30,14 +29,14 @@ final class NamingApi {
   static final int CODE_OK = 10200;
   static final int CODE_NOT_FOUND = 20404;
 
-  private final NodeContext node;
+  private final HttpParts node;
   private final Passes passes;
   private final RegistryStore store;
   private final Params params;
   private final ImmediateReplication replication;
 
   /** {@code replication}: sends a change to the peers now; a deregistration is acknowledged after it. */
-  NamingApi(NodeContext node, ImmediateReplication replication, Passes passes) {
+  NamingApi(HttpParts node, ImmediateReplication replication, Passes passes) {
     this.replication = replication;
     this.passes = passes;
     this.node = node;
@@ -176,7 +175,7 @@ final class NamingApi {
         throw ApiException.illegal("clientIP",
             "it should be an IPv4 or IPv6 address (push goes to address literals only).");
       }
-      node.push().subscribe(key, clientIp != null ? clientIp : c.req.remoteAddress().hostAddress(), udpPort,
+      node.push.subscribe(key, clientIp != null ? clientIp : c.req.remoteAddress().hostAddress(), udpPort,
           clustersRaw == null ? "" : clustersRaw);
     }
     ServiceView.Hosts hosts = ServiceView.hosts(store.service(key), clusters, healthyOnly);

@@ -1,7 +1,6 @@
 package dev.distro.registry.http;
 
 import dev.distro.registry.cluster.Member;
-import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.support.JsonWriter;
 import java.lang.management.ManagementFactory;
@@ -11,10 +10,10 @@ import java.util.Map;
 /** Operator endpoints: server status and counters, members, switches, probes. */
 final class OperatorApi {
 
-  private final NodeContext node;
+  private final HttpParts node;
   private final Passes passes;
 
-  OperatorApi(NodeContext node, Passes passes) {
+  OperatorApi(HttpParts node, Passes passes) {
     this.node = node;
     this.passes = passes;
   }
@@ -33,7 +32,7 @@ final class OperatorApi {
   }
 
   private String figures(boolean onlyStatus, long responsible) {
-    JsonWriter w = new JsonWriter().beginObject().field("status", node.status());
+    JsonWriter w = new JsonWriter().beginObject().field("status", node.status.serverStatus());
     if (!onlyStatus) {
       Counters m = node.metrics;
       OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
@@ -87,7 +86,7 @@ final class OperatorApi {
     long n = 0;
     for (var s : node.store.services()) {
       for (var r : s.registrations()) {
-        if (node.ownership().isResponsible(r.instance().ip(), r.instance().port())) {
+        if (node.cluster.isResponsible(r.instance().ip(), r.instance().port())) {
           n++;
         }
       }
@@ -111,7 +110,7 @@ final class OperatorApi {
 
   private void writeMembers(JsonWriter w) {
     w.beginArray();
-    for (Member m : node.members()) {
+    for (Member m : node.cluster.members()) {
       w.beginObject()
           .field("ip", m.host())
           .field("port", m.port())

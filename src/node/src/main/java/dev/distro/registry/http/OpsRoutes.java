@@ -1,6 +1,5 @@
 package dev.distro.registry.http;
 
-import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -16,10 +15,10 @@ final class OpsRoutes {
   private static final CharSequence PROMETHEUS_TEXT =
       HttpHeaders.createOptimized("text/plain; version=0.0.4; charset=utf-8");
 
-  private final NodeContext node;
+  private final HttpParts node;
   private final Passes passes;
 
-  OpsRoutes(NodeContext node, Passes passes) {
+  OpsRoutes(HttpParts node, Passes passes) {
     this.node = node;
     this.passes = passes;
   }
@@ -32,7 +31,7 @@ final class OpsRoutes {
       });
     }
     for (String path : new String[] {"/health/ready", "/nacos/v1/console/health/readiness"}) {
-      ExactRoutes.any(router, path, ctx -> probe(ctx.response(), node.ready(), node.notReadyReason()));
+      ExactRoutes.any(router, path, ctx -> probe(ctx.response(), node.status.ready(), node.status.notReadyReason()));
     }
     ExactRoutes.any(router, "/metrics", ctx -> {
       HttpServerResponse resp = ctx.response();

@@ -9,7 +9,6 @@ import dev.distro.registry.distro.RepairHandler;
 import dev.distro.registry.distro.SnapshotSource;
 import dev.distro.registry.distro.SyncHandler;
 import dev.distro.registry.distro.VerifyHandler;
-import dev.distro.registry.node.NodeContext;
 import dev.distro.registry.support.Json;
 import dev.distro.registry.support.JsonWriter;
 import io.vertx.core.Context;
@@ -44,7 +43,7 @@ final class PeerApi implements Handler<HttpServerRequest> {
   /** 1,000 addresses of 300 characters, with room for escapes. */
   static final int MAX_FAULTS_BODY = 2 * 1024 * 1024;
 
-  private final NodeContext node;
+  private final HttpParts node;
   private final byte[] secret;
   private final Vertx vertx;
   private final SyncHandler sync;
@@ -53,7 +52,7 @@ final class PeerApi implements Handler<HttpServerRequest> {
   private final DigestHandler digests;
   private final Router router;
 
-  PeerApi(Vertx vertx, NodeContext node) {
+  PeerApi(Vertx vertx, HttpParts node) {
     this.vertx = vertx;
     this.node = node;
     this.secret = node.config.clusterSecret.getBytes(StandardCharsets.UTF_8);

@@ -22,7 +22,9 @@ import dev.distro.registry.distro.VerifyVerticle;
 import dev.distro.registry.grpc.GrpcServerVerticle;
 import dev.distro.registry.grpc.SdkConnections;
 import dev.distro.registry.health.HealthVerticle;
+import dev.distro.registry.http.HttpParts;
 import dev.distro.registry.http.HttpVerticle;
+import dev.distro.registry.push.PushTargets;
 import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.model.Clock;
 import dev.distro.registry.push.UdpPushVerticle;
@@ -57,14 +59,15 @@ public final class Node {
   private static final Logger LOG = Logger.getLogger(Node.class.getName());
 
   private final Vertx vertx;
-  private final NodeContext context;
+  /** The node's shared objects (what the HTTP layer is given, which is all of them). */
+  private final HttpParts parts;
   private final List<String> deployments = new ArrayList<>();
   private final SdkConnections grpcConnections;
 
-  private Node(Vertx vertx, NodeContext context) {
+  private Node(Vertx vertx, HttpParts parts) {
     this.vertx = vertx;
-    this.context = context;
-    this.grpcConnections = new SdkConnections(context.config.grpcMaxConnections);
+    this.parts = parts;
+    this.grpcConnections = new SdkConnections(parts.config.grpcMaxConnections);
   }
 
   public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock) {
@@ -124,17 +127,16 @@ public final class Node {
     chain.forEach(store::addListener);
     MeterBindings.bind(meters, metrics, store, cluster, status, watch, liveness);
 
-    NodeContext ctx = new NodeContext(config, store, switches, status, metrics, meters, cluster, watch, liveness,
-        access, runtimeFaults, peerClients);
-    ctx.push(push);
-    Node node = new Node(vertx, ctx);
+    HttpParts http = new HttpParts(config, store, switches, status, metrics, meters, cluster, watch, liveness,
+        access, runtimeFaults, peerClients, push);
+    Node node = new Node(vertx, http);
     Function<Vertx, MemberLookup> members = lookup != null ? lookup : v -> MemberLookups.create(v, config);
     Future<Void> tokens = !config.authEnabled ? Future.succeededFuture()
         : node.deploy(() -> new TokenFileVerticle(access, config.authTokensFile, config.authReloadMs), 1);
     Future<Void> chainF = tokens.compose(v -> node.deploy(() -> health, 1))
         .compose(v -> node.deploy(() -> push, 1));
     if (config.standalone()) {
-      chainF = chainF.compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances))
+      chainF = chainF.compose(v -> node.deploy(() -> new HttpVerticle(http), config.httpInstances))
           .compose(v -> node.deployGrpc(config, status, store));
     } else {
       Supplier<Future<String>> snapshot = () -> new SnapshotLoader(vertx, config, store, metrics, cluster,
@@ -143,7 +145,7 @@ public final class Node {
           liveness, peerClients, members, snapshot::get);
       chainF = chainF
           .compose(v -> node.deploy(() -> lookupVerticle, 1))
-          .compose(v -> node.deploy(() -> new HttpVerticle(ctx), config.httpInstances))
+          .compose(v -> node.deploy(() -> new HttpVerticle(http), config.httpInstances))
           .compose(v -> node.deployGrpc(config, status, store))
           .compose(v -> node.deploy(() -> sync, 1))
           .compose(v -> node.deploy(() -> new VerifyVerticle(config, store, metrics, cluster, liveness,
@@ -193,8 +195,53 @@ public final class Node {
     });
   }
 
-  public NodeContext context() {
-    return context;
+  public NodeConfig config() {
+    return parts.config;
+  }
+
+  public RegistryStore store() {
+    return parts.store;
+  }
+
+  public Counters metrics() {
+    return parts.metrics;
+  }
+
+  public PrometheusMeters meters() {
+    return parts.meters;
+  }
+
+  public Cluster cluster() {
+    return parts.cluster;
+  }
+
+  public WatchHub watch() {
+    return parts.watch;
+  }
+
+  public Switches switches() {
+    return parts.switches;
+  }
+
+  public NodeStatus status() {
+    return parts.status;
+  }
+
+  public Liveness liveness() {
+    return parts.liveness;
+  }
+
+  public PushTargets push() {
+    return parts.push;
+  }
+
+  public PeerClients peerClients() {
+    return parts.peerClients;
+  }
+
+  /** The runtime fault plan; null unless {@code --fault-injection=true} (test only). */
+  public RuntimeFaultPlan runtimeFaults() {
+    return parts.runtimeFaults;
   }
 
   /** The gRPC client connections this node holds (none while {@code grpc-port} is 0). */
@@ -220,7 +267,7 @@ public final class Node {
    * the verticles newest first.
    */
   public Future<Void> stop(long delayMs) {
-    context.status.markShuttingDown();
+    parts.status.markShuttingDown();
     Future<Void> chain = delayMs > 0 ? vertx.timer(delayMs).mapEmpty() : Future.succeededFuture();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);

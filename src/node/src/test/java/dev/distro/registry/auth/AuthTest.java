@@ -67,9 +67,9 @@ class AuthTest {
     vertx = Vertx.vertx();
     node = TestNodes.standalone(vertx, Map.of("auth-enabled", "true", "auth-tokens-file", tokenFile.toString(),
         "auth-reload-ms", "100"));
-    api = new Api(vertx, node.context().config.port);
+    api = new Api(vertx, node.config().port);
     web = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
-        .setDefaultPort(node.context().config.port));
+        .setDefaultPort(node.config().port));
     wsClient = vertx.createWebSocketClient();
   }
 
@@ -83,7 +83,7 @@ class AuthTest {
   }
 
   long revision() {
-    return node.context().store.revision();
+    return node.store().revision();
   }
 
   @Test
@@ -199,7 +199,7 @@ class AuthTest {
   void watch_withoutOrWithAWrongToken_isRefusedAt401() {
     for (String uri : new String[] {"/nacos/v1/ns/watch", "/nacos/v1/ns/watch?accessToken=wrong-token-0123456789"}) {
       Throwable t = assertThrows(Throwable.class, () -> Wait.on(wsClient.connect(new WebSocketConnectOptions()
-          .setHost("127.0.0.1").setPort(node.context().config.port).setURI(uri))));
+          .setHost("127.0.0.1").setPort(node.config().port).setURI(uri))));
       UpgradeRejectedException e = assertInstanceOf(UpgradeRejectedException.class, rootOf(t));
       assertEquals(401, e.getStatus(), uri);
     }
@@ -266,7 +266,7 @@ class AuthTest {
   }
 
   WatchClient watch(WebSocketConnectOptions o) {
-    WatchClient w = new WatchClient(vertx, o.setHost("127.0.0.1").setPort(node.context().config.port));
+    WatchClient w = new WatchClient(vertx, o.setHost("127.0.0.1").setPort(node.config().port));
     watchers.add(w);
     return w;
   }

@@ -85,35 +85,35 @@ class TlsClusterTest {
     String b = cluster.address(1);
     // an instance owned by b, written through a: forwarded over TLS, checked at b with the same token
     int p = 8000;
-    while (!b.equals(cluster.node(a).context().cluster.ownerOf("10.1.0.1", p))) {
+    while (!b.equals(cluster.node(a).cluster().ownerOf("10.1.0.1", p))) {
       p++;
     }
-    long forwards = cluster.node(a).context().metrics.forwards.sum();
+    long forwards = cluster.node(a).metrics().forwards.sum();
     HttpResponse<Buffer> r = Wait.on(tls.post(port(a), "127.0.0.1", I).addQueryParam("serviceName", "svc")
         .addQueryParam("ip", "10.1.0.1").addQueryParam("port", String.valueOf(p))
         .putHeader("Authorization", "Bearer " + TOKEN).send());
     assertEquals(200, r.statusCode(), r.bodyAsString());
-    assertEquals(forwards + 1, cluster.node(a).context().metrics.forwards.sum(), "the write went to its owner");
-    assertEquals(0, cluster.node(a).context().metrics.forwardFailures.sum(), "the owner answered over TLS");
+    assertEquals(forwards + 1, cluster.node(a).metrics().forwards.sum(), "the write went to its owner");
+    assertEquals(0, cluster.node(a).metrics().forwardFailures.sum(), "the owner answered over TLS");
     String id = Instance.localId("10.1.0.1", p, "DEFAULT");
     ServiceKey key = new ServiceKey("public", "DEFAULT_GROUP", "svc");
     for (String n : cluster.addresses()) {
       Poll.until(Duration.ofSeconds(10), n + " holds the instance", () ->
-          cluster.node(n).context().store.find(key, id) != null);
+          cluster.node(n).store().find(key, id) != null);
     }
     // a read-only token is refused before anything is forwarded
-    long revB = cluster.node(b).context().store.revision();
+    long revB = cluster.node(b).store().revision();
     HttpResponse<Buffer> refused = Wait.on(tls.delete(port(a), "127.0.0.1", I).addQueryParam("serviceName", "svc")
         .addQueryParam("ip", "10.1.0.1").addQueryParam("port", String.valueOf(p))
         .addQueryParam("accessToken", READ_ONLY).send());
     assertEquals(403, refused.statusCode());
-    assertEquals(revB, cluster.node(b).context().store.revision());
+    assertEquals(revB, cluster.node(b).store().revision());
   }
 
   @Test
   void plainHttpToATlsPort_fails() {
     String a = cluster.address(0);
-    int peerPort = cluster.node(a).context().config.peerPort;
+    int peerPort = cluster.node(a).config().peerPort;
     assertThrows(Throwable.class, () -> Wait.on(plain.get(port(a), "127.0.0.1", "/health/ready").send()));
     assertThrows(Throwable.class, () -> Wait.on(plain.get(peerPort, "127.0.0.1", "/distro/ping")
         .putHeader(PeerClient.SECRET_HEADER, TestCluster.SECRET).send()));

@@ -43,22 +43,22 @@ class CapacityBench {
       long t0 = System.nanoTime();
       for (int i = 0; i < n; i++) {
         ServiceKey svc = new ServiceKey("public", "DEFAULT_GROUP", "svc" + (i % 10_000));
-        nodeA.context().store.register(new Instance(svc, "DEFAULT", "10." + (i >> 16 & 255) + "." + (i >> 8 & 255)
+        nodeA.store().register(new Instance(svc, "DEFAULT", "10." + (i >> 16 & 255) + "." + (i >> 8 & 255)
             + "." + (i & 255), 8080 + i % 7, 1.0, true, true, true, LONG_LEASE, 0));
       }
       long loadMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       long after = usedHeapAfterGc();
       System.out.printf("%,d instances in %,d services registered in %,d ms; heap for them: %,d MB (%d bytes each)%n",
-          n, nodeA.context().store.serviceCount(), loadMs, (after - before) >> 20, (after - before) / n);
+          n, nodeA.store().serviceCount(), loadMs, (after - before) >> 20, (after - before) / n);
 
       long s0 = System.nanoTime();
       Node nodeB = cluster.start(b);
       long snapMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s0);
       System.out.printf("a new node loaded the snapshot of %,d instances and turned ready in %,d ms%n",
-          nodeB.context().store.instanceCount(), snapMs);
+          nodeB.store().instanceCount(), snapMs);
 
       cluster.awaitRing();
-      var m = nodeA.context().metrics;
+      var m = nodeA.metrics();
       long rounds0 = m.verifyRounds.sum();
       long bytes0 = m.verifyBytesSent.sum();
       Poll.until(Duration.ofSeconds(120), "3 verify rounds", () -> m.verifyRounds.sum() >= rounds0 + 3);

@@ -39,7 +39,7 @@ class ClusterFiguresBench {
         long t0 = System.nanoTime();
         cluster.api(a).post("/nacos/v1/ns/instance", "serviceName", "lag", "ip", ip, "port", "80");
         for (String other : cluster.addresses().subList(1, 3)) {
-          Poll.until(Duration.ofSeconds(10), ip + " on " + other, () -> cluster.node(other).context().store
+          Poll.until(Duration.ofSeconds(10), ip + " on " + other, () -> cluster.node(other).store()
               .find(new ServiceKey("public", "DEFAULT_GROUP", "lag"), Instance.localId(ip, 80, "DEFAULT")) != null);
         }
         lags[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -52,10 +52,10 @@ class ClusterFiguresBench {
       for (int target : new int[] {10_000, 100_000}) {
         Node node = cluster.node(a);
         ServiceKey svc = new ServiceKey("public", "DEFAULT_GROUP", "bulk");
-        var existing = node.context().store.service(svc);
+        var existing = node.store().service(svc);
         int have = existing == null ? 0 : existing.size();
         for (int i = have; i < target; i++) {
-          node.context().store.register(new Instance(svc, "DEFAULT", "10." + (30 + i / 62_500) + "." + (i / 250 % 250)
+          node.store().register(new Instance(svc, "DEFAULT", "10." + (30 + i / 62_500) + "." + (i / 250 % 250)
               + "." + (i % 250 + 1), 80, 1, true, true, true, LONG_LEASE, 0));
         }
         long t0 = System.nanoTime();
@@ -63,14 +63,14 @@ class ClusterFiguresBench {
           try {
             Poll.until(Duration.ofSeconds(120), target + " on " + n,
                 () -> {
-                  var e = cluster.node(n).context().store.service(svc);
+                  var e = cluster.node(n).store().service(svc);
                   return e != null && e.size() >= target;
                 });
           } catch (AssertionError e) {
             for (String x : cluster.addresses()) {
-              Counters mx = cluster.node(x).context().metrics;
+              Counters mx = cluster.node(x).metrics();
               System.out.printf("%s: instances %d, batches %d, entries %d, failures %d, overflows %d, received %d%n", x,
-                  cluster.node(x).context().store.instanceCount(), mx.syncBatchesSent.sum(), mx.syncEntriesSent.sum(),
+                  cluster.node(x).store().instanceCount(), mx.syncBatchesSent.sum(), mx.syncEntriesSent.sum(),
                   mx.syncFailures.sum(), mx.syncOverflows.sum(), mx.syncEntriesReceived.sum());
             }
             throw e;
@@ -78,16 +78,16 @@ class ClusterFiguresBench {
         }
         System.out.printf("%,d instances written on one node, replicated to both others in %d ms%n", target - have,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-        Counters m = node.context().metrics;
+        Counters m = node.metrics();
         long rounds0 = m.verifyRounds.sum();
         long bytes0 = m.verifyBytesSent.sum();
-        long repairs0 = cluster.node(cluster.address(1)).context().metrics.repairs.sum();
+        long repairs0 = cluster.node(cluster.address(1)).metrics().repairs.sum();
         Poll.until(Duration.ofSeconds(60), "3 verify rounds", () -> m.verifyRounds.sum() >= rounds0 + 3);
         long rounds = m.verifyRounds.sum() - rounds0;
         long bytes = m.verifyBytesSent.sum() - bytes0;
         System.out.printf("verify at %,d instances: %d rounds, %,d bytes sent to 2 peers = %,d bytes per peer per"
-            + " round; repairs on a peer meanwhile: %d%n", node.context().store.instanceCount(), rounds, bytes,
-            bytes / rounds / 2, cluster.node(cluster.address(1)).context().metrics.repairs.sum() - repairs0);
+            + " round; repairs on a peer meanwhile: %d%n", node.store().instanceCount(), rounds, bytes,
+            bytes / rounds / 2, cluster.node(cluster.address(1)).metrics().repairs.sum() - repairs0);
       }
     }
   }

@@ -38,7 +38,7 @@ class AddressLookupVerticleTest {
         "cluster-conf", conf.toString(), "cluster-secret", TestCluster.SECRET, "ping-interval-ms", "200",
         "http-instances", "1"));
     Node node = Wait.on(Node.start(vertx, cfg, Clock.SYSTEM));
-    Cluster cluster = node.context().cluster;
+    Cluster cluster = node.cluster();
     assertEquals(Set.of("127.0.0.1:" + deadA, self), cluster.members().stream().map(Member::address)
         .collect(Collectors.toSet()));
     assertEquals(Member.State.DOWN, cluster.members().stream().filter(m -> !m.self()).findFirst().orElseThrow().state());

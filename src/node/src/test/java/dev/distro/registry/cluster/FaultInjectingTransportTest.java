@@ -130,10 +130,10 @@ class FaultInjectingTransportTest {
     Node withoutFlag = TestNodes.standalone(vertx, Map.of());
     Node withFlag = TestNodes.standalone(vertx, Map.of("fault-injection", "true"));
     try {
-      assertSame(null, withoutFlag.context().runtimeFaults);
-      assertEquals(false, withoutFlag.context().peerClients.cut(PEER));
-      withFlag.context().runtimeFaults.replace(new RuntimeFaultPlan.Rules(Set.of(PEER), 0, 0, 0));
-      assertTrue(withFlag.context().peerClients.cut(PEER), "the runtime plan reaches the peer clients");
+      assertSame(null, withoutFlag.runtimeFaults());
+      assertEquals(false, withoutFlag.peerClients().cut(PEER));
+      withFlag.runtimeFaults().replace(new RuntimeFaultPlan.Rules(Set.of(PEER), 0, 0, 0));
+      assertTrue(withFlag.peerClients().cut(PEER), "the runtime plan reaches the peer clients");
     } finally {
       Wait.on(withoutFlag.stop());
       Wait.on(withFlag.stop());

@@ -3,7 +3,7 @@ package dev.distro.registry.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.node.Node;
 import dev.distro.registry.testing.PeerCalls;
 import dev.distro.registry.testing.Poll;
 import dev.distro.registry.testing.TestCluster;
@@ -59,12 +59,12 @@ class FaultInjectionTest {
     b = cluster.address(1);
   }
 
-  NodeContext ctx(String node) {
-    return cluster.node(node).context();
+  Node ctx(String node) {
+    return cluster.node(node);
   }
 
   int peerPort(String node) {
-    return ctx(node).config.peerPort;
+    return ctx(node).config().peerPort;
   }
 
   HttpResponse<Buffer> postFaults(String node, String body) {
@@ -81,14 +81,14 @@ class FaultInjectionTest {
   String ipOwnedBy(String via, String owner) {
     for (int i = 1; ; i++) {
       String ip = "10.40." + (i / 250) + "." + (i % 250 + 1);
-      if (owner.equals(ctx(via).cluster.ownerOf(ip, 80))) {
+      if (owner.equals(ctx(via).cluster().ownerOf(ip, 80))) {
         return ip;
       }
     }
   }
 
   boolean holds(String node, String service) {
-    return ctx(node).store.instanceCount() > 0 && cluster.api(node).list(service).getJsonArray("hosts").size() == 1;
+    return ctx(node).store().instanceCount() > 0 && cluster.api(node).list(service).getJsonArray("hosts").size() == 1;
   }
 
   @Test
@@ -103,17 +103,17 @@ class FaultInjectionTest {
     assertEquals(plan, getFaults(a));
     assertEquals(NO_FAULTS, getFaults(b), "one node's plan only");
 
-    long failures = ctx(a).metrics.syncFailures.sum();
+    long failures = ctx(a).metrics().syncFailures.sum();
     String ip = ipOwnedBy(a, a);
     assertEquals("ok", cluster.api(a).post(I, "serviceName", "cut", "ip", ip, "port", "80", "metadata", KEEP)
         .bodyAsString());
     // either a tried to sync and the cut link failed it, or a already holds b DOWN (its queue waits)
-    Poll.until(Duration.ofSeconds(10), "a's sync to b failed", () -> ctx(a).metrics.syncFailures.sum() > failures
-        || ctx(a).cluster.members().stream().anyMatch(m -> m.address().equals(b) && m.state() == Member.State.DOWN));
-    long verifies = ctx(b).metrics.verifyRounds.sum();
-    Poll.until(Duration.ofSeconds(10), "b ran two verify rounds since", () -> ctx(b).metrics.verifyRounds.sum()
+    Poll.until(Duration.ofSeconds(10), "a's sync to b failed", () -> ctx(a).metrics().syncFailures.sum() > failures
+        || ctx(a).cluster().members().stream().anyMatch(m -> m.address().equals(b) && m.state() == Member.State.DOWN));
+    long verifies = ctx(b).metrics().verifyRounds.sum();
+    Poll.until(Duration.ofSeconds(10), "b ran two verify rounds since", () -> ctx(b).metrics().verifyRounds.sum()
         >= verifies + 2);
-    assertEquals(0, ctx(b).store.instanceCount(), "the link a -> b is cut: b never got the instance");
+    assertEquals(0, ctx(b).store().instanceCount(), "the link a -> b is cut: b never got the instance");
     assertTrue(holds(a, "cut"));
 
     r = postFaults(a, "{}");
@@ -172,8 +172,8 @@ class FaultInjectionTest {
       HttpResponse<Buffer> noSecret = peers.call(peerPort(a), m, "/distro/faults", body, null);
       assertEquals(401, noSecret.statusCode());
     }
-    assertEquals(null, ctx(a).runtimeFaults);
-    assertTrue(ctx(a).cluster.reachable(b), "nothing was cut");
+    assertEquals(null, ctx(a).runtimeFaults());
+    assertTrue(ctx(a).cluster().reachable(b), "nothing was cut");
   }
 
   @Test
@@ -190,14 +190,14 @@ class FaultInjectionTest {
     startCluster(true);
     assertEquals(200, postFaults(a, "{\"delayMs\":300}").statusCode());
     String ip = ipOwnedBy(a, b);
-    long forwards = ctx(a).metrics.forwards.sum();
-    long failed = ctx(a).metrics.forwardFailures.sum();
+    long forwards = ctx(a).metrics().forwards.sum();
+    long failed = ctx(a).metrics().forwardFailures.sum();
     long t0 = System.nanoTime();
     assertEquals("ok", cluster.api(a).post(I, "serviceName", "slow", "ip", ip, "port", "80", "metadata", KEEP)
         .bodyAsString());
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-    assertEquals(forwards + 1, ctx(a).metrics.forwards.sum(), "forwarded to its owner");
-    assertEquals(failed, ctx(a).metrics.forwardFailures.sum(), "the delayed forward still succeeded");
+    assertEquals(forwards + 1, ctx(a).metrics().forwards.sum(), "forwarded to its owner");
+    assertEquals(failed, ctx(a).metrics().forwardFailures.sum(), "the delayed forward still succeeded");
     assertTrue(ms >= 250, "a forward behind a 300 ms injected delay took " + ms + " ms");
     assertTrue(holds(b, "slow"), "applied on the owner");
   }

@@ -55,7 +55,7 @@ class NacosClientAuthTest {
 
   NamingService client(String user, String password) throws NacosException {
     Properties p = new Properties();
-    p.setProperty("serverAddr", "127.0.0.1:" + node.context().config.port);
+    p.setProperty("serverAddr", "127.0.0.1:" + node.config().port);
     p.setProperty("namingLoadCacheAtStart", "false");
     p.setProperty("username", user);
     p.setProperty("password", password);
@@ -77,9 +77,9 @@ class NacosClientAuthTest {
     writer.registerInstance("secured", i);
     assertEquals(1, writer.getAllInstances("secured", false).size());
     assertEquals(1, reader.getAllInstances("secured", false).size());
-    long before = node.context().store.revision();
+    long before = node.store().revision();
     NacosException e = assertThrows(NacosException.class, () -> reader.registerInstance("secured", "10.7.0.2", 80));
     assertEquals(403, e.getErrCode());
-    assertEquals(before, node.context().store.revision());
+    assertEquals(before, node.store().revision());
   }
 }

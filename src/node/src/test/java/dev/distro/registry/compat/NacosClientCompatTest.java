@@ -50,9 +50,9 @@ class NacosClientCompatTest {
     System.setProperty("JM.LOG.PATH", cacheDir.resolve("logs").toString());
     vertx = Vertx.vertx();
     node = TestNodes.standalone(vertx, Map.of());
-    api = new Api(vertx, node.context().config.port);
+    api = new Api(vertx, node.config().port);
     Properties p = new Properties();
-    p.setProperty("serverAddr", "127.0.0.1:" + node.context().config.port);
+    p.setProperty("serverAddr", "127.0.0.1:" + node.config().port);
     p.setProperty("namingLoadCacheAtStart", "false");
     naming = NamingFactory.createNamingService(p);
   }
@@ -109,11 +109,11 @@ class NacosClientCompatTest {
     naming.registerInstance("beating", instance("10.2.0.1", 9000, "DEFAULT", Map.of(
         "preserved.heart.beat.interval", "300", "preserved.heart.beat.timeout", "1000",
         "preserved.ip.delete.timeout", "2000")));
-    long before = node.context().metrics.beats.sum();
-    Poll.until(Duration.ofSeconds(5), "beats reach the node", () -> node.context().metrics.beats.sum() >= before + 2);
+    long before = node.metrics().beats.sum();
+    Poll.until(Duration.ofSeconds(5), "beats reach the node", () -> node.metrics().beats.sum() >= before + 2);
     // 3 s is past the 1 s beat timeout and the 2 s delete timeout, and the lease sweeps (every 50 ms)
     // that would mark or drop the instance must have run
-    Poll.Rounds sweeps = Poll.rounds("lease sweeps", 30, node.context().metrics.healthSweeps::sum);
+    Poll.Rounds sweeps = Poll.rounds("lease sweeps", 30, node.metrics().healthSweeps::sum);
     Poll.holdsFor(Duration.ofMillis(3_000), sweeps, () -> {
       var hosts = api.list("beating").getJsonArray("hosts");
       if (hosts.size() != 1 || !hosts.getJsonObject(0).getBoolean("healthy")) {
@@ -121,7 +121,7 @@ class NacosClientCompatTest {
       }
       return null;
     });
-    assertTrue(node.context().metrics.beats.sum() >= before + 8, "beats every 300 ms");
+    assertTrue(node.metrics().beats.sum() >= before + 8, "beats every 300 ms");
   }
 
   @Test

@@ -43,7 +43,7 @@ class NacosClientPushTest {
             seenAt.compareAndSet(0, System.nanoTime());
           }
         });
-        UdpPushVerticle push = (UdpPushVerticle) cluster.node(b).context().push();
+        UdpPushVerticle push = (UdpPushVerticle) cluster.node(b).push();
         Poll.until(Duration.ofSeconds(10), "the client registered for push on B", () -> push.targets() > 0);
         long t0 = System.nanoTime();
         cluster.api(a).post("/nacos/v1/ns/instance", "serviceName", "pushed", "ip", "10.3.3.3", "port", "80");
@@ -52,7 +52,7 @@ class NacosClientPushTest {
         System.out.printf("UDP push: listener fired %d ms after the write on another node%n", ms);
         assertTrue(ms < 1000, "listener fired after " + ms + " ms");
         Poll.until(Duration.ofSeconds(5), "the push was acknowledged",
-            () -> cluster.node(b).context().metrics.udpPushAcked.sum() > 0);
+            () -> cluster.node(b).metrics().udpPushAcked.sum() > 0);
       } finally {
         naming.shutDown();
       }

@@ -106,7 +106,7 @@ class ConsoleBrowserTest {
     assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is not installed (apt-get install chromium)");
     vertx = Vertx.vertx();
     Node node = TestNodes.standalone(vertx, Map.of());
-    int port = node.context().config.port;
+    int port = node.config().port;
     Api api = new Api(vertx, port);
     api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.7", "port", "8080",
         "metadata", "{\"zone\":\"a\"}");
@@ -142,7 +142,7 @@ class ConsoleBrowserTest {
     Files.writeString(tokens, "ops " + token + " *:r\nwriter writer-token-0123456789abcdef *:rw\n");
     vertx = Vertx.vertx();
     Node node = TestNodes.standalone(vertx, Map.of("auth-enabled", "true", "auth-tokens-file", tokens.toString()));
-    int port = node.context().config.port;
+    int port = node.config().port;
     Api api = new Api(vertx, port);
     api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.9", "port", "8080",
         "accessToken", "writer-token-0123456789abcdef");

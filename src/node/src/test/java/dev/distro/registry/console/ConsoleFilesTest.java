@@ -47,11 +47,11 @@ class ConsoleFilesTest {
   void start(@TempDir Path dir) throws IOException {
     vertx = Vertx.vertx();
     Node node = TestNodes.standalone(vertx, Map.of());
-    port = node.context().config.port;
+    port = node.config().port;
     Path tokens = dir.resolve("tokens");
     Files.writeString(tokens, "ops console-files-token-0123456789abcdef *:r\n");
     Node auth = TestNodes.standalone(vertx, Map.of("auth-enabled", "true", "auth-tokens-file", tokens.toString()));
-    authPort = auth.context().config.port;
+    authPort = auth.config().port;
     http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setFollowRedirects(false));
   }
 

@@ -97,7 +97,7 @@ class KubernetesManifestsTest {
     Vertx vertx = Vertx.vertx();
     try {
       Node node = TestNodes.standalone(vertx, Map.of());
-      Api api = new Api(vertx, node.context().config.port);
+      Api api = new Api(vertx, node.config().port);
       for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
         JsonNode get = container.at("/" + probe + "/httpGet");
         assertEquals("client", get.get("port").asText(), probe);

@@ -71,13 +71,13 @@ class ClockSkewClusterTest {
     cluster.start(c);
 
     Node skewed = cluster.node(c);
-    assertEquals(Member.State.SKEWED, skewed.context().cluster.selfState(), "never entered service");
+    assertEquals(Member.State.SKEWED, skewed.cluster().selfState(), "never entered service");
     assertEquals(503, cluster.api(c).get("/health/ready").statusCode());
     assertTrue(cluster.api(c).get("/health/ready").bodyAsString().contains("clock"),
         cluster.api(c).get("/health/ready").bodyAsString());
     for (String n : List.of(a, b)) {
       Poll.until(Duration.ofSeconds(10), n + " sees " + c + " SKEWED, ring of the other two", () -> {
-        var view = cluster.node(n).context().cluster.view();
+        var view = cluster.node(n).cluster().view();
         return view.ring().members().equals(List.of(a, b).stream().sorted().toList())
             && view.members().stream().anyMatch(m -> m.address().equals(c) && m.state() == Member.State.SKEWED);
       });
@@ -111,7 +111,7 @@ class ClockSkewClusterTest {
     // the clock is fixed: the member loads a snapshot and serves again, nothing lost
     offset.set(0);
     Poll.until(Duration.ofSeconds(20), c + " back in service", () ->
-        skewed.context().cluster.selfState() == Member.State.UP && skewed.context().ready());
+        skewed.cluster().selfState() == Member.State.UP && skewed.status().ready());
     cluster.awaitRing();
     for (String n : nodes) {
       Poll.until(Duration.ofSeconds(10), n + " lists every instance healthy after the fix", () -> healthy(n) == INSTANCES);

@@ -49,7 +49,7 @@ class DigestEndpointTest {
   }
 
   int peerPort(String node) {
-    return cluster.node(node).context().config.peerPort;
+    return cluster.node(node).config().peerPort;
   }
 
   JsonObject digest(String node) {
@@ -78,7 +78,7 @@ class DigestEndpointTest {
   String ownedIp(String node, int from) {
     for (int i = from; ; i++) {
       String ip = "10.30.0." + i;
-      if (node.equals(cluster.node(node).context().cluster.ownerOf(ip, 80))) {
+      if (node.equals(cluster.node(node).cluster().ownerOf(ip, 80))) {
         return ip;
       }
     }

@@ -109,15 +109,15 @@ class DistroClusterTest {
     for (String n : cluster.running()) {
       List<ChangeEvent> list = new CopyOnWriteArrayList<>();
       events.put(n, list);
-      cluster.node(n).context().store.addListener(list::add);
+      cluster.node(n).store().addListener(list::add);
     }
     int i = 0;
-    while (a.equals(cluster.node(a).context().cluster.ownerOf(ip(i), 80))) {
+    while (a.equals(cluster.node(a).cluster().ownerOf(ip(i), 80))) {
       i++;
     }
-    String owner = cluster.node(a).context().cluster.ownerOf(ip(i), 80);
+    String owner = cluster.node(a).cluster().ownerOf(ip(i), 80);
     assertEquals("ok", cluster.api(a).post(I, "serviceName", "fwd", "ip", ip(i), "port", "80").bodyAsString());
-    assertEquals(1, cluster.node(a).context().metrics.forwards.sum());
+    assertEquals(1, cluster.node(a).metrics().forwards.sum());
     assertTrue(events.get(owner).stream().anyMatch(e -> e.reason() == ChangeEvent.Reason.REGISTER),
         "the owner applied the client's write");
     awaitEverywhere("fwd", Set.of(ip(i) + ":80"), Duration.ofSeconds(5));
@@ -126,9 +126,9 @@ class DistroClusterTest {
 
     String beat = cluster.api(a).put(I + "/beat", "serviceName", "fwd", "ip", ip(i), "port", "80").bodyAsString();
     assertEquals(10200, new JsonObject(beat).getInteger("code"));
-    assertEquals(2, cluster.node(a).context().metrics.forwards.sum(), "beats are forwarded too");
+    assertEquals(2, cluster.node(a).metrics().forwards.sum(), "beats are forwarded too");
     cluster.api(a).get(I + "/list", "serviceName", "fwd");
-    assertEquals(2, cluster.node(a).context().metrics.forwards.sum(), "reads are never forwarded");
+    assertEquals(2, cluster.node(a).metrics().forwards.sum(), "reads are never forwarded");
   }
 
   @Test
@@ -136,7 +136,7 @@ class DistroClusterTest {
     cluster = TestCluster.started(3, Map.of("batch-window-ms", "300", "verify-interval-ms", "60000"));
     String a = cluster.address(0);
     Node node = cluster.node(a);
-    long before = node.context().metrics.syncBatchesSent.sum();
+    long before = node.metrics().syncBatchesSent.sum();
     WebClient client = WebClient.create(node.vertx());
     List<io.vertx.core.Future<?>> all = new ArrayList<>();
     Set<String> expected = new TreeSet<>();
@@ -148,8 +148,8 @@ class DistroClusterTest {
     }
     Wait.on(io.vertx.core.Future.all(all), 30);
     awaitEverywhere("batch", expected, Duration.ofSeconds(10));
-    long batches = node.context().metrics.syncBatchesSent.sum() - before;
-    assertEquals(800, node.context().metrics.syncEntriesSent.sum(), "400 changes to each of 2 peers");
+    long batches = node.metrics().syncBatchesSent.sum() - before;
+    assertEquals(800, node.metrics().syncEntriesSent.sum(), "400 changes to each of 2 peers");
     assertTrue(batches <= 12, "400 writes to 2 peers in " + batches + " requests");
     client.close();
   }
@@ -163,7 +163,7 @@ class DistroClusterTest {
     cluster.api(a).post(I, "serviceName", "retry", "ip", "10.9.0.1", "port", "1", "ephemeral", "true");
     Registered owner = localOwner(a, "10.9.0.1");
     Poll.until(Duration.ofSeconds(5), "a sync attempt failed",
-        () -> cluster.node(owner.node).context().metrics.syncFailures.sum() > 0 || !owner.node.equals(a));
+        () -> cluster.node(owner.node).metrics().syncFailures.sum() > 0 || !owner.node.equals(a));
     cluster.faults.healAll();
     awaitEverywhere("retry", Set.of("10.9.0.1:1"), Duration.ofSeconds(10));
   }
@@ -172,7 +172,7 @@ class DistroClusterTest {
   record Registered(String node) { }
 
   Registered localOwner(String via, String ip) {
-    return new Registered(cluster.node(via).context().cluster.ownerOf(ip, 1));
+    return new Registered(cluster.node(via).cluster().ownerOf(ip, 1));
   }
 
   @Test
@@ -181,7 +181,7 @@ class DistroClusterTest {
     String a = cluster.address(0);
     String b = cluster.address(1);
     int i = 0;
-    while (!a.equals(cluster.node(a).context().cluster.ownerOf(ip(i), 7))) {
+    while (!a.equals(cluster.node(a).cluster().ownerOf(ip(i), 7))) {
       i++;
     }
     String ip = ip(i);
@@ -221,12 +221,12 @@ class DistroClusterTest {
     String c = cluster.address(2);
     Node node = cluster.start(c);
     cluster.awaitRing();
-    assertEquals(1, node.context().metrics.snapshotLoads.sum());
-    assertTrue(node.context().store.instanceCount() >= 200, "loaded before ready: " + node.context().store.instanceCount());
+    assertEquals(1, node.metrics().snapshotLoads.sum());
+    assertTrue(node.store().instanceCount() >= 200, "loaded before ready: " + node.store().instanceCount());
     assertEquals(expected, hosts(c, "snap"));
     assertEquals(0.3, cluster.api(c).json(HttpMethod.GET, "/nacos/v1/ns/service", "serviceName", "explicit")
         .getDouble("protectThreshold"), 1e-6);
-    Poll.until(Duration.ofSeconds(5), "the others see c UP", () -> cluster.node(cluster.address(0)).context().cluster
+    Poll.until(Duration.ofSeconds(5), "the others see c UP", () -> cluster.node(cluster.address(0)).cluster()
         .members().stream().anyMatch(m -> m.address().equals(c) && m.state() == Member.State.UP));
   }
 
@@ -286,14 +286,14 @@ class DistroClusterTest {
   /** The fewest verify rounds any running node has run. */
   Poll.Rounds verifyRounds(long atLeast) {
     return Poll.rounds("verify rounds on every running node", atLeast, () -> cluster.running().stream()
-        .mapToLong(n -> cluster.node(n).context().metrics.verifyRounds.sum()).min().orElseThrow());
+        .mapToLong(n -> cluster.node(n).metrics().verifyRounds.sum()).min().orElseThrow());
   }
 
   /** The fewest lease sweeps any of {@code nodes} has completed. */
   Poll.Rounds sweeps(List<String> nodes, long atLeast) {
     List<String> fixed = List.copyOf(nodes);
     return Poll.rounds("lease sweeps on each of " + fixed, atLeast, () -> fixed.stream()
-        .mapToLong(n -> cluster.node(n).context().metrics.healthSweeps.sum()).min().orElseThrow());
+        .mapToLong(n -> cluster.node(n).metrics().healthSweeps.sum()).min().orElseThrow());
   }
 
   static Set<String> withNew(Set<String> s) {
@@ -307,8 +307,8 @@ class DistroClusterTest {
     cluster = TestCluster.started(3, Map.of());
     String a = cluster.address(0);
     Node node = cluster.node(a);
-    int peerPort = node.context().config.peerPort;
-    long revision = node.context().store.revision();
+    int peerPort = node.config().peerPort;
+    long revision = node.store().revision();
     WebClient client = WebClient.create(node.vertx());
     String entry = "{\"from\":\"" + cluster.address(1) + "\",\"entries\":[{\"o\":\"put\",\"ns\":\"public\","
         + "\"g\":\"DEFAULT_GROUP\",\"s\":\"evil\",\"c\":\"DEFAULT\",\"ip\":\"6.6.6.6\",\"p\":1,\"v\":99999999999999}]}";
@@ -324,7 +324,7 @@ class DistroClusterTest {
       HttpResponse<Buffer> snap = Wait.on(client.get(peerPort, "127.0.0.1", "/distro/snapshot").send());
       assertEquals(401, snap.statusCode());
     }
-    assertEquals(revision, node.context().store.revision());
+    assertEquals(revision, node.store().revision());
     assertEquals(0, cluster.api(a).list("evil").getJsonArray("hosts").size());
     client.close();
   }
@@ -336,13 +336,13 @@ class DistroClusterTest {
     String b = cluster.address(1);
     cluster.awaitRing();
     Node nodeB = cluster.node(b);
-    nodeB.context().cluster.selfState(Member.State.STARTING);
+    nodeB.cluster().selfState(Member.State.STARTING);
     WebClient client = WebClient.create(nodeB.vertx());
     StringBuilder buckets = new StringBuilder();
     for (int i = 0; i < Digests.BUCKETS; i++) {
       buckets.append(i == 0 ? "" : ",").append(0);
     }
-    HttpResponse<Buffer> r = Wait.on(client.post(nodeB.context().config.peerPort, "127.0.0.1", "/distro/verify")
+    HttpResponse<Buffer> r = Wait.on(client.post(nodeB.config().peerPort, "127.0.0.1", "/distro/verify")
         .putHeader("X-Distro-Secret", TestCluster.SECRET)
         .sendBuffer(Buffer.buffer("{\"from\":\"" + a + "\",\"buckets\":[" + buckets + "]}")));
     assertEquals(503, r.statusCode());
@@ -350,13 +350,13 @@ class DistroClusterTest {
     client.close();
 
     // a's pings see b starting; once b is up again, both verify as before
-    var m = cluster.node(a).context().metrics;
-    Poll.until(Duration.ofSeconds(10), "a sees b starting", () -> cluster.node(a).context().cluster.livePeers()
+    var m = cluster.node(a).metrics();
+    Poll.until(Duration.ofSeconds(10), "a sees b starting", () -> cluster.node(a).cluster().livePeers()
         .stream().anyMatch(p -> p.address().equals(b) && p.state() == Member.State.STARTING));
     long bytes = m.verifyBytesSent.sum();
-    long rounds = nodeB.context().metrics.verifyRounds.sum();
-    nodeB.context().cluster.selfState(Member.State.UP);
-    Poll.until(Duration.ofSeconds(10), "b verifies again", () -> nodeB.context().metrics.verifyRounds.sum() > rounds);
+    long rounds = nodeB.metrics().verifyRounds.sum();
+    nodeB.cluster().selfState(Member.State.UP);
+    Poll.until(Duration.ofSeconds(10), "b verifies again", () -> nodeB.metrics().verifyRounds.sum() > rounds);
     Poll.until(Duration.ofSeconds(10), "a verifies b again", () -> m.verifyBytesSent.sum() > bytes);
   }
 
@@ -370,14 +370,14 @@ class DistroClusterTest {
       assertEquals("ok", cluster.api(a).post(I, "serviceName", "settle", "ip", ip(i), "port", "80").bodyAsString());
     }
     Node nodeB = cluster.node(b);
-    Poll.until(Duration.ofSeconds(10), "b holds all 40", () -> nodeB.context().store.instanceCount() == 40);
+    Poll.until(Duration.ofSeconds(10), "b holds all 40", () -> nodeB.store().instanceCount() == 40);
     WebClient client = WebClient.create(nodeB.vertx());
     StringBuilder zeros = new StringBuilder();
     for (int i = 0; i < Digests.BUCKETS; i++) {
       zeros.append(i == 0 ? "" : ",").append(0);
     }
     java.util.function.Function<String, String> verify = extra -> Wait.on(client
-        .post(nodeB.context().config.peerPort, "127.0.0.1", "/distro/verify")
+        .post(nodeB.config().peerPort, "127.0.0.1", "/distro/verify")
         .putHeader("X-Distro-Secret", TestCluster.SECRET)
         .sendBuffer(Buffer.buffer("{\"from\":\"" + a + "\"" + extra + ",\"buckets\":[" + zeros + "]}")))
         .bodyAsString();
@@ -398,7 +398,7 @@ class DistroClusterTest {
     Node nodeB = cluster.node(b);
     Set<String> expected = new TreeSet<>();
     for (int i = 0; expected.size() < 40; i++) {
-      if (a.equals(nodeA.context().cluster.ownerOf(ip(i), 80))) {
+      if (a.equals(nodeA.cluster().ownerOf(ip(i), 80))) {
         assertEquals("ok", cluster.api(a).post(I, "serviceName", "chunks", "ip", ip(i), "port", "80").bodyAsString());
         expected.add(ip(i) + ":80");
       }
@@ -407,11 +407,11 @@ class DistroClusterTest {
     int before = VerifyVerticle.repairEntries;
     VerifyVerticle.repairEntries = 5;
     try {
-      long repairs = nodeB.context().metrics.repairs.sum();
+      long repairs = nodeB.metrics().repairs.sum();
       // b loses its copies behind the owner's back (as if deletes had reached it wrongly)
       var svc = new dev.distro.registry.model.ServiceKey("public", "DEFAULT_GROUP", "chunks");
-      for (var r : nodeB.context().store.service(svc).registrations()) {
-        nodeB.context().store.applyRemoteDelete(svc, r.instance().localId(), r.instance().version() + 1,
+      for (var r : nodeB.store().service(svc).registrations()) {
+        nodeB.store().applyRemoteDelete(svc, r.instance().localId(), r.instance().version() + 1,
             dev.distro.registry.store.ChangeEvent.Reason.SYNC);
       }
       assertTrue(hosts(b, "chunks").isEmpty());
@@ -420,8 +420,8 @@ class DistroClusterTest {
         cluster.api(a).put(I + "/beat", "serviceName", "chunks", "ip", hp.substring(0, hp.indexOf(':')), "port", "80");
       }
       awaitEverywhere("chunks", expected, Duration.ofSeconds(15));
-      assertTrue(nodeB.context().metrics.repairs.sum() - repairs >= 2,
-          "repairs received: " + (nodeB.context().metrics.repairs.sum() - repairs));
+      assertTrue(nodeB.metrics().repairs.sum() - repairs >= 2,
+          "repairs received: " + (nodeB.metrics().repairs.sum() - repairs));
     } finally {
       VerifyVerticle.repairEntries = before;
     }

@@ -70,13 +70,13 @@ class DroppedChangesTest {
     cluster.faults.cut(a, b);
     cluster.faults.cut(b, a);
     Poll.until(Duration.ofSeconds(10), "a no longer forwards to b",
-        () -> !cluster.node(a).context().cluster.reachable(b));
+        () -> !cluster.node(a).cluster().reachable(b));
     for (String ip : ips) {
       int status = cluster.api(a).post(I, "serviceName", "dropped", "ip", ip, "port", "80").statusCode();
       assertTrue(status == 200, "registered on a: " + status);
     }
     Poll.until(Duration.ofSeconds(10), "a's queue to b overflowed",
-        () -> cluster.node(a).context().metrics.syncOverflows.sum() >= 1);
+        () -> cluster.node(a).metrics().syncOverflows.sum() >= 1);
     cluster.faults.healAll();
     cluster.awaitRing();
     for (String n : cluster.addresses()) {
@@ -84,7 +84,7 @@ class DroppedChangesTest {
     }
     // what could take them away again: the owner's verify rounds and repairs
     Poll.holdsFor(Duration.ofSeconds(3), Poll.rounds("verify rounds on every node", 2,
-        () -> cluster.addresses().stream().mapToLong(n -> cluster.node(n).context().metrics.verifyRounds.sum())
+        () -> cluster.addresses().stream().mapToLong(n -> cluster.node(n).metrics().verifyRounds.sum())
             .min().orElseThrow()), () -> {
       for (String n : cluster.addresses()) {
         if (!listsAll(n, "dropped", ips)) {
@@ -93,7 +93,7 @@ class DroppedChangesTest {
       }
       return null;
     });
-    assertTrue(cluster.node(b).context().metrics.repairReturns.sum() >= 1,
+    assertTrue(cluster.node(b).metrics().repairReturns.sum() >= 1,
         "b, the owner, learned of them from a repair answer");
   }
 
@@ -116,7 +116,7 @@ class DroppedChangesTest {
       }
     }
     ServiceKey svc = new ServiceKey("public", "DEFAULT_GROUP", "back");
-    RegistryStore store = cluster.node(a).context().store;
+    RegistryStore store = cluster.node(a).store();
     long old = (System.currentTimeMillis() - 60_000) << 16;
     // ips[0]: registered on a itself (its client was heard here), unknown to b
     store.register(instance(svc, ips.get(0), 0));
@@ -132,7 +132,7 @@ class DroppedChangesTest {
         .put("s", "back").put("c", "DEFAULT").put("ip", ips.get(1)).put("p", 80).put("v", old);
     Vertx vertx = Vertx.vertx();
     try (PeerCalls peer = new PeerCalls(vertx)) {
-      JsonObject answer = peer.json(peer.post(cluster.node(a).context().config.peerPort, "/distro/repair",
+      JsonObject answer = peer.json(peer.post(cluster.node(a).config().peerPort, "/distro/repair",
           new JsonObject().put("from", b).put("asOf", (System.currentTimeMillis() << 16)).put("ring", List.of(a, b))
               .put("buckets", buckets).put("entries", new JsonArray().add(listed)).encode()));
       assertEquals(1, answer.getInteger("removed"), answer.encode());

@@ -61,7 +61,7 @@ class PartitionRulesTest {
 
   void awaitOut(String node, String member) {
     Poll.until(Duration.ofSeconds(10), node + " drops " + member + " from its ring",
-        () -> !cluster.node(node).context().cluster.view().ring().members().contains(member));
+        () -> !cluster.node(node).cluster().view().ring().members().contains(member));
   }
 
   @Test
@@ -71,14 +71,14 @@ class PartitionRulesTest {
     String c = cluster.address(2);
     cluster.faults.isolate(c, cluster.addresses());
     Poll.until(Duration.ofSeconds(10), "c knows it is cut off",
-        () -> cluster.node(c).context().cluster.cutOffFromMost());
+        () -> cluster.node(c).cluster().cutOffFromMost());
     HttpResponse<Buffer> viaC = cluster.api(c).post(I, "serviceName", "cut", "ip", "10.1.0.1", "port", "80");
     assertEquals(503, viaC.statusCode(), viaC.bodyAsString());
     assertTrue(viaC.bodyAsString().contains("cut off from most cluster members"), viaC.bodyAsString());
     assertTrue(listed(c, "cut", "10.1.0.1"), "applied on the cut-off node all the same");
     HttpResponse<Buffer> beat = cluster.api(c).put(I + "/beat", "serviceName", "cut", "ip", "10.1.0.1", "port", "80");
     assertEquals(503, beat.statusCode(), beat.bodyAsString());
-    assertFalse(cluster.node(a).context().cluster.cutOffFromMost(), "the majority side is not cut off");
+    assertFalse(cluster.node(a).cluster().cutOffFromMost(), "the majority side is not cut off");
     assertEquals(200, cluster.api(a).post(I, "serviceName", "cut", "ip", "10.1.0.2", "port", "80").statusCode());
     cluster.faults.healAll();
     for (String n : cluster.addresses()) {
@@ -119,7 +119,7 @@ class PartitionRulesTest {
     cluster.awaitRing();
     // what could bring it back: a's and b's verify rounds (repairs) towards c, and c's towards them
     Poll.holdsFor(Duration.ofSeconds(3), Poll.rounds("verify rounds on every node", 3,
-        () -> cluster.addresses().stream().mapToLong(n -> cluster.node(n).context().metrics.verifyRounds.sum())
+        () -> cluster.addresses().stream().mapToLong(n -> cluster.node(n).metrics().verifyRounds.sum())
             .min().orElseThrow()), () -> {
       for (String n : cluster.addresses()) {
         if (listed(n, "gone", ip)) {
@@ -161,7 +161,7 @@ class PartitionRulesTest {
     // deregistration gets no acknowledgement in time
     cluster.faults.delay(b, a, 3_000);
     cluster.faults.delay(b, c, 3_000);
-    var metrics = cluster.node(a).context().metrics;
+    var metrics = cluster.node(a).metrics();
     long forwards = metrics.forwards.sum();
     HttpResponse<Buffer> r = cluster.api(a).delete(I, "serviceName", "slow", "ip", ip, "port", "80");
     assertEquals("ok", r.bodyAsString());
@@ -187,7 +187,7 @@ class PartitionRulesTest {
     String key = "public##DEFAULT_GROUP@@ring#" + ip + "#80#DEFAULT";
     int bucket = Digests.bucketOf(key);
     long asOf = (System.currentTimeMillis() + 60_000) << 16;
-    int peerPort = cluster.node(a).context().config.peerPort;
+    int peerPort = cluster.node(a).config().peerPort;
     try (PeerCalls peer = new PeerCalls(vertx)) {
       JsonObject kept = peer.json(peer.post(peerPort, "/distro/repair", new JsonObject().put("from", b)
           .put("asOf", asOf).put("ring", List.of(a, b, c)).put("buckets", List.of(bucket))

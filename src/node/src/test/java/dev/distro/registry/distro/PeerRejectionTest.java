@@ -113,7 +113,7 @@ class PeerRejectionTest {
             "clock_ahead") >= 1);
     assertEquals(0, metric(cluster.api(b).get("/metrics").bodyAsString(), "distro_peer_entries_rejected_total",
         "bad_field"), "the other reasons are there, at 0");
-    assertEquals(0, cluster.node(b).context().store.instanceCount(), "nothing applied on b");
+    assertEquals(0, cluster.node(b).store().instanceCount(), "nothing applied on b");
     Poll.until(Duration.ofSeconds(5), "both sides logged a warning", () ->
         logged.stream().anyMatch(r -> r.getLevel() == Level.WARNING && r.getMessage().startsWith(b + ": refused")
             && r.getMessage().contains("clock_ahead") && r.getMessage().contains("s ahead of this node's clock"))
@@ -134,7 +134,7 @@ class PeerRejectionTest {
     long linesBefore = logged.stream().filter(r -> r.getMessage().startsWith(b + ": refused")
         && r.getMessage().contains("clock_ahead")).count();
     try (PeerCalls peer = new PeerCalls(vertx)) {
-      JsonObject answer = peer.json(peer.post(cluster.node(b).context().config.peerPort, "/distro/sync", body));
+      JsonObject answer = peer.json(peer.post(cluster.node(b).config().peerPort, "/distro/sync", body));
       assertEquals(2, answer.getInteger("rejected"), answer.encode());
       assertEquals(1, answer.getJsonObject("reasons").getInteger("clock_ahead"), answer.encode());
       assertEquals(1, answer.getJsonObject("reasons").getInteger("bad_field"), answer.encode());

@@ -3,7 +3,7 @@ package dev.distro.registry.hostile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.distro.registry.node.NodeContext;
+import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.testing.Api;
 import dev.distro.registry.testing.Poll;
 import dev.distro.registry.testing.TestCluster;
@@ -42,7 +42,7 @@ class HostileConnectionTest {
 
   TestCluster cluster;
   String a;
-  NodeContext node;
+  NodeConfig config;
   Api api;
   int clientPort;
   int peerPort;
@@ -52,14 +52,14 @@ class HostileConnectionTest {
   void start() {
     cluster = TestCluster.started(2, Map.of());
     a = cluster.address(0);
-    node = cluster.node(a).context();
+    config = cluster.node(a).config();
     api = cluster.api(a);
-    clientPort = node.config.port;
-    peerPort = node.config.peerPort;
+    clientPort = config.port;
+    peerPort = config.peerPort;
     api.post("/nacos/v1/ns/instance", "serviceName", "conn", "ip", "10.5.0.1", "port", "80", "metadata",
         "{\"preserved.heart.beat.timeout\":\"3600000\",\"preserved.ip.delete.timeout\":\"3600000\"}");
     Poll.until(Duration.ofSeconds(10), "on both nodes", () -> cluster.running().stream()
-        .allMatch(n -> cluster.node(n).context().store.instanceCount() == 1));
+        .allMatch(n -> cluster.node(n).store().instanceCount() == 1));
   }
 
   @AfterEach
@@ -165,7 +165,7 @@ class HostileConnectionTest {
       answersWithin(500, "after wave " + wave);
     }
     Poll.until(Duration.ofSeconds(5), "the peers still see each other",
-        () -> cluster.node(a).context().cluster.view().ring().members().size() == 2);
+        () -> cluster.node(a).cluster().view().ring().members().size() == 2);
     // The bound is relative to what one wave of open connections was measured to hold (client and
     // node side both live in this JVM): if a closed connection left even a quarter of that behind,
     // three waves would leave three quarters of a wave.
@@ -188,7 +188,7 @@ class HostileConnectionTest {
   @Test
   void oversizedHeaderBlocks_areCutAtTheLimit_soAConnectionHoldsNoMoreThanAnIdleOne() throws IOException {
     int n = 300;
-    int limit = node.config.maxHeaderBytes;
+    int limit = config.maxHeaderBytes;
     // settled first: memory an earlier test left behind, released now, would make the baseline negative
     long heapBefore = settledMemoryAfterGc();
     for (int i = 0; i < n; i++) {

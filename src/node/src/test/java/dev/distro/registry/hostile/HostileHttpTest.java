@@ -451,9 +451,9 @@ class HostileHttpTest {
   @Test
   void emojiAndCjkServiceName_storedVerbatim_andListedBack() {
     String name = "\u8ba2\u5355-\uD83D\uDE80-svc";
-    var owner = cluster.node(cluster.node(a).context().cluster.ownerOf("10.4.0.1", 80)).context().store;
+    var owner = cluster.node(cluster.node(a).cluster().ownerOf("10.4.0.1", 80)).store();
     long revision = owner.revision();
-    int instances = cluster.node(a).context().store.instanceCount();
+    int instances = cluster.node(a).store().instanceCount();
     assertEquals("ok", api.post(I, "serviceName", name, "ip", "10.4.0.1", "port", "80", "metadata", LONG_TIMEOUTS)
         .bodyAsString());
     assertEquals(revision + 1, owner.revision(), "exactly one change on the owner");
@@ -464,7 +464,7 @@ class HostileHttpTest {
     assertEquals("ok", api.delete(I, "serviceName", name, "ip", "10.4.0.1", "port", "80").bodyAsString());
     for (String n : cluster.running()) {
       Poll.until(Duration.ofSeconds(5), name + " gone on " + n,
-          () -> cluster.node(n).context().store.instanceCount() == instances);
+          () -> cluster.node(n).store().instanceCount() == instances);
     }
   }
 }

@@ -44,12 +44,12 @@ class HostilePeerTest {
     cluster = TestCluster.started(2, Map.of());
     String a = cluster.address(0);
     from = cluster.address(1);
-    peerPort = cluster.node(a).context().config.peerPort;
+    peerPort = cluster.node(a).config().peerPort;
     Api api = cluster.api(a);
     api.post("/nacos/v1/ns/instance", "serviceName", "peer", "ip", "10.6.0.1", "port", "80", "metadata",
         "{\"preserved.heart.beat.timeout\":\"3600000\",\"preserved.ip.delete.timeout\":\"3600000\"}");
     Poll.until(Duration.ofSeconds(10), "on both nodes", () -> cluster.running().stream()
-        .allMatch(n -> cluster.node(n).context().store.instanceCount() == 1));
+        .allMatch(n -> cluster.node(n).store().instanceCount() == 1));
   }
 
   @AfterAll

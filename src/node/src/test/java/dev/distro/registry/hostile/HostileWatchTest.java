@@ -33,7 +33,7 @@ class HostileWatchTest {
   void start() {
     cluster = TestCluster.started(2, Map.of());
     vertx = Vertx.vertx();
-    port = cluster.node(cluster.address(0)).context().config.port;
+    port = cluster.node(cluster.address(0)).config().port;
   }
 
   @AfterEach

@@ -23,9 +23,9 @@ record RegistryState(List<NodeState> nodes) {
     List<NodeState> out = new ArrayList<>();
     for (String a : cluster.running()) {
       Node n = cluster.node(a);
-      RegistryStore store = n.context().store;
+      RegistryStore store = n.store();
       out.add(new NodeState(a, store.revision(), store.instanceCount(), store.serviceCount(),
-          Digests.compute(store, i -> true), n.context().switches.toJson()));
+          Digests.compute(store, i -> true), n.switches().toJson()));
     }
     return new RegistryState(out);
   }

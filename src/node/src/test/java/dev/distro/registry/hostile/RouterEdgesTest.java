@@ -45,7 +45,7 @@ class RouterEdgesTest {
     String a = cluster.address(0);
     api = cluster.api(a);
     port = api.port();
-    peerPort = cluster.node(a).context().config.peerPort;
+    peerPort = cluster.node(a).config().peerPort;
   }
 
   @AfterAll

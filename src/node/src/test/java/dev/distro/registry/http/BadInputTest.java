@@ -47,7 +47,7 @@ class BadInputTest {
   void start() {
     vertx = Vertx.vertx();
     node = TestNodes.standalone(vertx, Map.of("max-body-bytes", "4096", "max-metadata-bytes", "512"));
-    api = new Api(vertx, node.context().config.port);
+    api = new Api(vertx, node.config().port);
     raw = vertx.createHttpClient();
     api.post(I, "serviceName", "base", "ip", "10.0.0.1", "port", "80");
   }
@@ -172,7 +172,7 @@ class BadInputTest {
   @MethodSource("cases")
   void rejected_withMessage_andNothingChanges(String name, String method, String path, int status, String message,
       String[] params) {
-    RegistryStore store = node.context().store;
+    RegistryStore store = node.store();
     long revision = store.revision();
     int instances = store.instanceCount();
     int services = store.serviceCount();
@@ -196,17 +196,17 @@ class BadInputTest {
 
   @Test
   void oversizedBody_413_andNothingChanges() {
-    long revision = node.context().store.revision();
+    long revision = node.store().revision();
     HttpResponse<Buffer> r = api.form(HttpMethod.POST, I, "serviceName", "big", "ip", "10.0.0.1", "port", "80",
         "metadata", "{\"a\":\"" + "x".repeat(10_000) + "\"}");
     assertEquals(413, r.statusCode(), r.bodyAsString());
     assertEquals("request body too large: the limit is 4096 bytes.", r.bodyAsString());
-    assertEquals(revision, node.context().store.revision());
+    assertEquals(revision, node.store().revision());
   }
 
   @Test
   void oversizedChunkedForm_rejected_andNothingChanges() {
-    long revision = node.context().store.revision();
+    long revision = node.store().revision();
     HttpClientResponse resp = Wait.on(raw.request(new RequestOptions().setMethod(HttpMethod.POST)
             .setHost("127.0.0.1").setPort(api.port()).setURI(I))
         .compose(req -> {
@@ -216,7 +216,7 @@ class BadInputTest {
           return req.send(Buffer.buffer("y".repeat(20_000)));
         }));
     assertEquals(413, resp.statusCode());
-    assertEquals(revision, node.context().store.revision());
+    assertEquals(revision, node.store().revision());
     assertEquals(200, api.get("/health/live").statusCode(), "the node still answers");
   }
 

@@ -37,7 +37,7 @@ class ListGzipTest {
   @BeforeEach
   void start(Vertx vertx) {
     node = TestNodes.standalone(vertx, Map.of());
-    api = new Api(vertx, node.context().config.port);
+    api = new Api(vertx, node.config().port);
     raw = vertx.createHttpClient();
     for (int i = 1; i <= 100; i++) {
       assertEquals(200, api.post("/nacos/v1/ns/instance", "serviceName", "svc", "ip", "10.0.0." + i, "port", "8080",
@@ -56,7 +56,7 @@ class ListGzipTest {
 
   Answer get(String path, String acceptEncoding) {
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
-        .setPort(node.context().config.port).setURI(path);
+        .setPort(node.config().port).setURI(path);
     if (acceptEncoding != null) {
       o.putHeader("Accept-Encoding", acceptEncoding);
     }

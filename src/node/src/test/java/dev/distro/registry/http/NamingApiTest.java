@@ -40,7 +40,7 @@ class NamingApiTest {
   void start(Vertx vertx) {
     this.vertx = vertx;
     node = TestNodes.standalone(vertx, Map.of());
-    api = new Api(vertx, node.context().config.port);
+    api = new Api(vertx, node.config().port);
   }
 
   @AfterEach
@@ -163,7 +163,7 @@ class NamingApiTest {
         api.json(HttpMethod.PUT, V1 + "/instance/beat", "serviceName", "s1", "ip", "10.0.0.1", "port", "80"));
     assertEquals(new JsonObject("{\"clientBeatInterval\":5000,\"code\":20404,\"lightBeatEnabled\":true}"),
         api.json(HttpMethod.PUT, V1 + "/instance/beat", "serviceName", "s1", "ip", "10.9.9.9", "port", "1"));
-    assertEquals(1, node.context().store.instanceCount(), "a light beat never registers");
+    assertEquals(1, node.store().instanceCount(), "a light beat never registers");
   }
 
   @Test
@@ -216,7 +216,7 @@ class NamingApiTest {
     assertEquals("ok", api.delete(V1 + "/instance", "serviceName", "d", "ip", "10.0.0.1", "port", "80").bodyAsString());
     assertEquals("ok", api.delete(V1 + "/instance", "serviceName", "d", "ip", "10.0.0.1", "port", "80").bodyAsString());
     assertEquals(0, api.list("d").getJsonArray("hosts").size());
-    assertEquals(0, node.context().store.serviceCount(), "an implicit service leaves with its last instance");
+    assertEquals(0, node.store().serviceCount(), "an implicit service leaves with its last instance");
   }
 
   @Test
@@ -382,7 +382,7 @@ class NamingApiTest {
     assertEquals(200, api.get("/health/live").statusCode());
     Vertx other = Vertx.vertx();
     io.vertx.core.Context blocked = other.getOrCreateContext();
-    node.context().liveness.watch("test-loop", blocked);
+    node.liveness().watch("test-loop", blocked);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     blocked.runOnContext(v -> {
       try {
@@ -409,7 +409,7 @@ class NamingApiTest {
     assertEquals("UP", live.getString("status"));
     assertEquals("UP", api.json(HttpMethod.GET, "/health/ready").getString("status"));
     assertEquals("UP", api.json(HttpMethod.GET, "/nacos/v1/console/health/readiness").getString("status"));
-    node.context().markNotReady("loading snapshot");
+    node.status().markNotReady("loading snapshot");
     HttpResponse<Buffer> notReady = api.get("/health/ready");
     assertEquals(503, notReady.statusCode());
     assertEquals("loading snapshot", notReady.bodyAsJsonObject().getString("reason"));
@@ -426,6 +426,6 @@ class NamingApiTest {
       assertEquals(200, api.get(V1 + "/instance/list", "serviceName", "lit", "udpPort", "9", "clientIP", clientIp)
           .statusCode(), clientIp);
     }
-    assertEquals(2, ((dev.distro.registry.push.UdpPushVerticle) node.context().push()).targets());
+    assertEquals(2, ((dev.distro.registry.push.UdpPushVerticle) node.push()).targets());
   }
 }

@@ -34,8 +34,8 @@ class TtlTest {
   @BeforeEach
   void start(Vertx vertx) {
     node = TestNodes.standalone(vertx, Map.of());
-    node.context().store.addListener(events::add);
-    api = new Api(vertx, node.context().config.port);
+    node.store().addListener(events::add);
+    api = new Api(vertx, node.config().port);
   }
 
   @AfterEach

@@ -78,7 +78,7 @@ class WholeRegistryPassesTest {
   }
 
   private void populate() {
-    RegistryStore store = node.context().store;
+    RegistryStore store = node.store();
     for (int i = 0; i < SERVICES; i++) {
       ServiceKey k = new ServiceKey("public", "DEFAULT_GROUP", "svc-" + i);
       store.register(new Instance(k, "DEFAULT", ip(i), 80, 1, true, true, true, Map.of(), 0));
@@ -90,7 +90,7 @@ class WholeRegistryPassesTest {
   }
 
   private HttpResponse<Buffer> sync(String body) {
-    return Wait.on(peers.post(node.context().config.peerPort, "127.0.0.1", "/distro/sync")
+    return Wait.on(peers.post(node.config().peerPort, "127.0.0.1", "/distro/sync")
         .putHeader(PeerClient.SECRET_HEADER, TestCluster.SECRET).putHeader("Content-Type", "application/json")
         .sendBuffer(Buffer.buffer(body)));
   }

@@ -35,7 +35,7 @@ class MetricsEndpointTest {
     Vertx vertx = Vertx.vertx();
     try {
       Node node = TestNodes.standalone(vertx, Map.of());
-      Api api = new Api(vertx, node.context().config.port);
+      Api api = new Api(vertx, node.config().port);
       PrometheusTextParser before = scrape(api);
       assertEquals("counter", before.types.get("distro_registrations_total"));
       assertEquals("histogram", before.types.get("distro_replication_lag_seconds"));
@@ -72,7 +72,7 @@ class MetricsEndpointTest {
         cluster.api(a).post("/nacos/v1/ns/instance", "serviceName", "lag", "ip", "10.1.0." + (i + 1), "port", "80");
       }
       String b = cluster.address(1);
-      Poll.until(Duration.ofSeconds(5), "replicated", () -> cluster.node(b).context().store.instanceCount() == 20);
+      Poll.until(Duration.ofSeconds(5), "replicated", () -> cluster.node(b).store().instanceCount() == 20);
       PrometheusTextParser pb = scrape(cluster.api(b));
       assertTrue(pb.value("distro_replication_lag_seconds_count", Map.of()) > 0, "lag recorded on a replica");
       assertEquals(3, pb.value("distro_members", Map.of("state", "UP")));
@@ -99,7 +99,7 @@ class MetricsEndpointTest {
       });
 
       Files.writeString(conf, a + "\n" + b + "\n");
-      Poll.until(Duration.ofSeconds(10), "c left a's member list", () -> cluster.node(a).context().cluster.members()
+      Poll.until(Duration.ofSeconds(10), "c left a's member list", () -> cluster.node(a).cluster().members()
           .stream().noneMatch(m -> m.address().equals(c)));
       PrometheusTextParser after = scrape(cluster.api(a));
       List<String> left = after.samples.stream().filter(s -> c.equals(s.labels().get("peer")))

@@ -90,7 +90,7 @@ public final class TestCluster implements AutoCloseable {
     List<String> running = running();
     for (String a : running) {
       Poll.until(java.time.Duration.ofSeconds(10), a + " sees " + running + " UP", () -> {
-        var members = nodes.get(a).context().cluster.view().ring().members();
+        var members = nodes.get(a).cluster().view().ring().members();
         return new java.util.HashSet<>(members).equals(new java.util.HashSet<>(running));
       });
     }

@@ -47,7 +47,7 @@ class WatchApiTest {
   void start() {
     vertx = Vertx.vertx();
     node = TestNodes.standalone(vertx, Map.of());
-    api = new Api(vertx, node.context().config.port);
+    api = new Api(vertx, node.config().port);
   }
 
   @AfterEach
@@ -58,7 +58,7 @@ class WatchApiTest {
   }
 
   WatchClient connect() {
-    WatchClient c = new WatchClient(vertx, node.context().config.port);
+    WatchClient c = new WatchClient(vertx, node.config().port);
     clients.add(c);
     return c;
   }
@@ -82,7 +82,7 @@ class WatchApiTest {
     api.post(I, "serviceName", "w", "ip", "10.0.0.1", "port", "1");
     WatchClient c = connect();
     JsonObject hello = c.await(Duration.ofSeconds(5), "hello", f -> f.getString("type").equals("hello"));
-    assertEquals(node.context().watch.epoch(), hello.getString("epoch"));
+    assertEquals(node.watch().epoch(), hello.getString("epoch"));
     c.send(sub("s1", "public", "DEFAULT_GROUP", "w"));
     JsonObject snap = c.await(Duration.ofSeconds(5), "snapshot", f -> f.getString("type").equals("snapshot"));
     assertEquals(1, snap.getJsonArray("instances").size());
@@ -130,7 +130,7 @@ class WatchApiTest {
     assertEquals(1, c.ofType("event").stream().filter(e -> e.getString("id").equals("g")).count());
     c.send(new JsonObject().put("op", "unsubscribe").put("id", "all"));
     c.await(Duration.ofSeconds(5), "unsubscribed", f -> "unsubscribed".equals(f.getString("type")));
-    assertEquals(2, node.context().watch.subscriptions());
+    assertEquals(2, node.watch().subscriptions());
     JsonObject m = api.json(io.vertx.core.http.HttpMethod.GET, "/nacos/v1/ns/operator/metrics", "onlyStatus", "false");
     assertEquals(1, m.getInteger("watchConnections"));
     assertEquals(2, m.getInteger("watchSubscriptions"));
@@ -166,7 +166,7 @@ class WatchApiTest {
 
   @Test
   void resume_afterForcedDisconnect_underChurn_noGapNoDuplicate_tooOldResets() throws Exception {
-    RegistryStore store = node.context().store;
+    RegistryStore store = node.store();
     ServiceKey svc = new ServiceKey("public", "DEFAULT_GROUP", "churn");
     AtomicBoolean churning = new AtomicBoolean(true);
     Thread churn = new Thread(() -> {
@@ -196,7 +196,7 @@ class WatchApiTest {
 
     WatchClient second = connect();
     second.send(sub("s", "public", "DEFAULT_GROUP", "churn").put("resume",
-        new JsonObject().put("epoch", node.context().watch.epoch()).put("revision", lastSeen)));
+        new JsonObject().put("epoch", node.watch().epoch()).put("revision", lastSeen)));
     second.await(Duration.ofSeconds(5), "resumed", f -> "resumed".equals(f.getString("type")));
     Poll.until(Duration.ofSeconds(10), "more events", () -> second.ofType("event").size() > 500);
     churning.set(false);
@@ -209,7 +209,7 @@ class WatchApiTest {
     second.ofType("event").forEach(e -> received.add(e.getLong("revision")));
 
     List<Long> expected = new ArrayList<>();
-    EventLog log = node.context().watch.log();
+    EventLog log = node.watch().log();
     assertTrue(log.oldest() <= start + 1, "the log still holds the whole run");
     for (long r = start + 1; r <= head; r++) {
       ChangeEvent e = log.get(r);
@@ -230,14 +230,14 @@ class WatchApiTest {
   @Test
   void resume_tooOld_resetsAndSnapshots() {
     Node small = TestNodes.standalone(vertx, Map.of("watch-log-size", "16"));
-    WatchClient c = new WatchClient(vertx, small.context().config.port);
+    WatchClient c = new WatchClient(vertx, small.config().port);
     clients.add(c);
     for (int i = 0; i < 40; i++) {
-      small.context().store.register(new Instance(new ServiceKey("public", "DEFAULT_GROUP", "x"), "DEFAULT",
+      small.store().register(new Instance(new ServiceKey("public", "DEFAULT_GROUP", "x"), "DEFAULT",
           "10.6.0." + (i + 1), 80, 1, true, true, true, Map.of(), 0));
     }
     c.send(sub("s", "public", null, null).put("resume",
-        new JsonObject().put("epoch", small.context().watch.epoch()).put("revision", 3)));
+        new JsonObject().put("epoch", small.watch().epoch()).put("revision", 3)));
     assertEquals("too old", c.await(Duration.ofSeconds(5), "reset", f -> "reset".equals(f.getString("type")))
         .getString("reason"));
     JsonObject snap = c.await(Duration.ofSeconds(5), "snapshot", f -> "snapshot".equals(f.getString("type")));
@@ -246,7 +246,7 @@ class WatchApiTest {
 
   @Test
   void slowReader_isCoalesced_endsInTheRegistrysState_othersNotDelayed() throws Exception {
-    RegistryStore store = node.context().store;
+    RegistryStore store = node.store();
     WatchClient slow = connect();
     WatchClient fast = connect();
     slow.send(sub("s", null, null, null));
@@ -264,7 +264,7 @@ class WatchApiTest {
     }
     long head = store.revision();
     fast.await(Duration.ofSeconds(10), "the fast watcher is current", f -> f.getLong("revision", 0L) == head);
-    assertTrue(node.context().metrics.watchCoalesced.sum() > 0, "the slow watcher's changes were coalesced");
+    assertTrue(node.metrics().watchCoalesced.sum() > 0, "the slow watcher's changes were coalesced");
     slow.ws.resume();
     Map<String, JsonObject> mirror = new HashMap<>();
     Poll.until(Duration.ofSeconds(20), "the slow mirror equals the registry", () -> {
@@ -274,7 +274,7 @@ class WatchApiTest {
       }
       return mirror.equals(registry(store));
     });
-    assertEquals(0, node.context().metrics.watchSlowCloses.sum());
+    assertEquals(0, node.metrics().watchSlowCloses.sum());
   }
 
   static String key(JsonObject i) {
@@ -332,7 +332,7 @@ class WatchApiTest {
     try (TestCluster cluster = TestCluster.started(3, Map.of())) {
       String a = cluster.address(0);
       String b = cluster.address(1);
-      WatchClient w = new WatchClient(cluster.node(b).vertx(), cluster.node(b).context().config.port);
+      WatchClient w = new WatchClient(cluster.node(b).vertx(), cluster.node(b).config().port);
       clients.add(w);
       w.send(sub("s", "public", "DEFAULT_GROUP", "xnode"));
       w.await(Duration.ofSeconds(5), "snapshot", f -> "snapshot".equals(f.getString("type")));

@@ -51,7 +51,7 @@ class WatchBackpressureTest {
   }
 
   void populate(int n) {
-    RegistryStore store = node.context().store;
+    RegistryStore store = node.store();
     for (int i = 0; i < n; i++) {
       store.register(new Instance(new ServiceKey("public", i % 2 == 0 ? "EVEN" : "ODD", "svc" + i % 50), "DEFAULT",
           "10.1." + (i >> 8 & 255) + "." + (i & 255), 80, 1, true, true, true, PAD, 0));
@@ -62,9 +62,9 @@ class WatchBackpressureTest {
   void pausedClient_snapshotIsStreamedWithinItsBound_identicalSubscriptionsShareIt_mirrorsEndExact() {
     node = TestNodes.standalone(vertx, Map.of());
     populate(20_000); // about 9 MB per snapshot
-    WatchHub hub = node.context().watch;
-    RegistryStore store = node.context().store;
-    WatchClient c = new WatchClient(vertx, node.context().config.port);
+    WatchHub hub = node.watch();
+    RegistryStore store = node.store();
+    WatchClient c = new WatchClient(vertx, node.config().port);
     clients.add(c);
     c.ws.pause();
     for (int i = 0; i < 8; i++) { // not waiting for each write: they may reach the node in one read or several
@@ -119,7 +119,7 @@ class WatchBackpressureTest {
       assertEquals(1, c.frames.stream().filter(f -> id.equals(f.getString("id")) && f.getBoolean("last", false))
           .count(), id + ": one last chunk");
     }
-    assertEquals(0, node.context().metrics.watchSlowCloses.sum());
+    assertEquals(0, node.metrics().watchSlowCloses.sum());
   }
 
   static Map<String, JsonObject> mirror(WatchClient c, String id) {
@@ -136,20 +136,20 @@ class WatchBackpressureTest {
   void nonReadingConnections_areClosedAndCutBeforeTheBudgetIsReached_aReaderIsServed() throws Exception {
     node = TestNodes.standalone(vertx, Map.of("watch-budget-bytes", String.valueOf(2 * 1024 * 1024)));
     populate(20_000);
-    WatchHub hub = node.context().watch;
+    WatchHub hub = node.watch();
     assertEquals(2 * 1024 * 1024, hub.budgetBytes());
     for (int i = 0; i < 6; i++) {
-      sockets.add(NonReadingWatcher.open(node.context().config.port, 64));
+      sockets.add(NonReadingWatcher.open(node.config().port, 64));
     }
     Poll.until(Duration.ofSeconds(5), "6 watch connections", () -> hub.connections() == 6);
     Poll.until(Duration.ofSeconds(10), "over half the budget queued", () -> hub.underPressure());
-    WatchClient reader = new WatchClient(vertx, node.context().config.port);
+    WatchClient reader = new WatchClient(vertx, node.config().port);
     clients.add(reader);
     // a reader is served while they hold on: over half the budget, nobody grows past its share
     reader.send(WatchApiTest.sub("r", "public", "ODD", "svc1"));
     reader.await(Duration.ofSeconds(5), "its snapshot", f -> "snapshot".equals(f.getString("type"))
         && f.getBoolean("last"));
-    assertEquals(0, node.context().metrics.watchSlowCloses.sum(), "served before any non-reader was closed");
+    assertEquals(0, node.metrics().watchSlowCloses.sum(), "served before any non-reader was closed");
     long[] most = {0};
     // each round: the queues fill, 2 s without reading, closed, cut 2 s later; then the next ones grow
     Poll.until(Duration.ofSeconds(30), "the non-reading connections closed and cut", () -> {
@@ -158,7 +158,7 @@ class WatchBackpressureTest {
       assertTrue(q < hub.budgetBytes(), "queued " + q + ": the budget reached");
       return hub.connections() == 1;
     });
-    assertEquals(6, node.context().metrics.watchSlowCloses.sum());
+    assertEquals(6, node.metrics().watchSlowCloses.sum());
     System.out.printf("at most %,d bytes queued to watchers (budget %,d)%n", most[0], hub.budgetBytes());
     // and afterwards
     int before = reader.ofType("snapshot").size();
