@@ -27,13 +27,15 @@ import java.util.logging.Logger;
  *
  * <p>New registrations reach the sweep through a lock-free inbox filled by the change stream; the
  * {@link ExpiryQueue} is touched only on this verticle's event loop. A sweep handles at most
- * {@link #SWEEP_BUDGET} registrations and then yields the event loop, continuing right after.
+ * {@link #SWEEP_BUDGET} registrations (and files at most as many new ones from the inbox) and then
+ * yields the event loop, continuing right after.
  */
 public final class HealthVerticle extends VerticleBase implements ChangeListener {
 
 
   private static final Logger LOG = Logger.getLogger(HealthVerticle.class.getName());
-  static final int SWEEP_BUDGET = 20_000;
+  /** Leases judged, or new registrations filed, in one pass before the event loop is yielded. */
+  static final int SWEEP_BUDGET = 5_000;
   private static final long TICK_MS = 100;
   /** A gap between sweeps longer than this means the process was paused or starved (SIGSTOP, GC, throttling). */
   static final long PAUSE_MS = 5_000;
@@ -196,7 +198,8 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     }
     canExpire = quorum;
     Registration fresh;
-    while ((fresh = inbox.poll()) != null) {
+    int filing = SWEEP_BUDGET;
+    while (filing-- > 0 && (fresh = inbox.poll()) != null) {
       if (fresh.removed()) {
         queue.remove(fresh);
         continue;
@@ -207,6 +210,11 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
         queue.schedule(fresh, at);
       }
     }
+    if (!inbox.isEmpty()) {
+      // a burst (a large peer batch, a snapshot): file the rest in the next passes, the loop yielded
+      continueSoon();
+      return;
+    }
     int budget = SWEEP_BUDGET;
     ArrayList<Registration> due;
     while ((due = queue.pollDue(now)) != null) {
@@ -216,17 +224,22 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
       }
       if (i < due.size()) {
         queue.requeue(due, i, now);
-        if (!continuationPending) {
-          continuationPending = true;
-          context.runOnContext(v -> {
-            continuationPending = false;
-            sweep();
-          });
-        }
+        continueSoon();
         return;
       }
     }
     sweeps.increment();
+  }
+
+  /** Runs the sweep again right after the event loop has served what waits (once, however often asked). */
+  private void continueSoon() {
+    if (!continuationPending) {
+      continuationPending = true;
+      context.runOnContext(v -> {
+        continuationPending = false;
+        sweep();
+      });
+    }
   }
 
   /** How many leases the sweep has looked at since start (a measure of its cost). */

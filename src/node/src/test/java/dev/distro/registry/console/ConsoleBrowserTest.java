@@ -46,7 +46,12 @@ class ConsoleBrowserTest {
   Path profile;
 
   @AfterEach
-  void stop() throws Exception {
+  void stop(org.junit.jupiter.api.TestInfo info) throws Exception {
+    if (profile != null) {
+      // kept in the test's output: what the browser said, when a test fails
+      System.out.println("chromium log of " + info.getDisplayName() + ":\n"
+          + readQuietly(profile.resolve("chromium.log")));
+    }
     if (browser != null) {
       browser.descendants().forEach(ProcessHandle::destroyForcibly);
       browser.destroyForcibly();
