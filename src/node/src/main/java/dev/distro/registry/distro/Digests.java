@@ -1,9 +1,8 @@
 package dev.distro.registry.distro;
 
 import dev.distro.registry.model.Instance;
-import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
-import dev.distro.registry.store.ServiceEntry;
+import dev.distro.registry.store.Scan;
 import dev.distro.registry.support.Fnv64;
 import java.util.function.Predicate;
 
@@ -52,14 +51,12 @@ public final class Digests {
   /** Digests over the instances for which {@code owned} holds. O(instances); run off the event loop. */
   public static long[] compute(RegistryStore store, Predicate<Instance> owned) {
     long[] d = new long[BUCKETS];
-    for (ServiceEntry s : store.services()) {
-      for (Registration r : s.registrations()) {
-        Instance i = r.instance();
-        if (owned.test(i)) {
-          d[bucketOf(i)] += entryHash(i);
-        }
+    Scan.registrations(store, r -> {
+      Instance i = r.instance();
+      if (owned.test(i)) {
+        d[bucketOf(i)] += entryHash(i);
       }
-    }
+    });
     return d;
   }
 

@@ -13,6 +13,7 @@ import dev.distro.registry.support.Liveness;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
@@ -64,6 +65,8 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   private long lastSweepNanos;
   private LongSupplier ticker = System::nanoTime;
   private boolean continuationPending;
+  /** {@link #sweepNow} callers waiting for the sweep in progress to end; event loop only. */
+  private final List<io.vertx.core.Promise<Void>> sweepWaiters = new ArrayList<>();
   /**
    * When each member of the current ring entered it (monotonic ms): an owner that just came back
    * (restarted, or out of service for a while) has not had a verify round to renew its replicas yet.
@@ -164,12 +167,15 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     return sweepNow(() -> { });
   }
 
-  /** Runs {@code before} and then one sweep in one task on this verticle's event loop (tests). */
+  /**
+   * Runs {@code before} and then a sweep on this verticle's event loop (tests); completes when that
+   * sweep has ended, after as many passes (the loop yielded between them) as its work took.
+   */
   Future<Void> sweepNow(Runnable before) {
     return Future.future(p -> context.runOnContext(v -> {
       before.run();
+      sweepWaiters.add(p);
       sweep();
-      p.complete();
     }));
   }
 
@@ -229,6 +235,11 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
       }
     }
     sweeps.increment();
+    if (!sweepWaiters.isEmpty()) {
+      List<io.vertx.core.Promise<Void>> done = new ArrayList<>(sweepWaiters);
+      sweepWaiters.clear();
+      done.forEach(io.vertx.core.Promise::complete);
+    }
   }
 
   /** Runs the sweep again right after the event loop has served what waits (once, however often asked). */

@@ -2,6 +2,7 @@ package dev.distro.registry.http;
 
 import dev.distro.registry.cluster.Member;
 import dev.distro.registry.metrics.Counters;
+import dev.distro.registry.store.Scan;
 import dev.distro.registry.support.JsonWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -83,15 +84,7 @@ final class OperatorApi {
     if (node.config.standalone()) {
       return node.store.instanceCount();
     }
-    long n = 0;
-    for (var s : node.store.services()) {
-      for (var r : s.registrations()) {
-        if (node.cluster.isResponsible(r.instance().ip(), r.instance().port())) {
-          n++;
-        }
-      }
-    }
-    return n;
+    return Scan.count(node.store, r -> node.cluster.isResponsible(r.instance().ip(), r.instance().port()));
   }
 
   /** {@code {"servers":[member...]}} as Nacos's {@code /operator/servers}. */
