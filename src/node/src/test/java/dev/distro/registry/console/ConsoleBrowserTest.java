@@ -79,6 +79,10 @@ class ConsoleBrowserTest {
     browser = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0",
+        // never let Chromium treat the page as hidden and freeze or throttle it: a frozen page
+        // answers no DevTools command (seen intermittently on the loaded 2-core machine)
+        "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
+        "--disable-renderer-backgrounding", "--disable-features=CalculateNativeWinOcclusion,IntensiveWakeUpThrottling",
         "--remote-debugging-address=127.0.0.1", "--window-size=1280,900",
         "http://127.0.0.1:" + port + path)
         .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile()).start();
