@@ -472,7 +472,8 @@ public final class LoadGenerator {
     if (acceptGzip && method == HttpMethod.GET) {
       o.putHeader("Accept-Encoding", "gzip");
     }
-    return client.request(o).compose(req -> form == null ? req.send() : req.send(Buffer.buffer(form)))
-        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b.length())));
+    // the body is asked for in the task that sees the response, so none of it can slip by unread
+    return client.request(o).compose(req -> (form == null ? req.send() : req.send(Buffer.buffer(form)))
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b.length()))));
   }
 }

@@ -95,7 +95,7 @@ abstract class ServerCpu {
     int colon = target.lastIndexOf(':');
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.substring(0, colon))
         .setPort(Integer.parseInt(target.substring(colon + 1))).setURI("/metrics").setTimeout(10_000);
-    return client.request(o).compose(req -> req.send()).compose(resp -> resp.body()).map(body -> {
+    return client.request(o).compose(req -> req.send().compose(resp -> resp.body())).map(body -> {
       Long ns = parse(body.toString());
       if (ns == null) {
         throw new IllegalStateException(target + "/metrics has no " + COUNTER);

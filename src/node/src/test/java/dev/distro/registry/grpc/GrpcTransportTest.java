@@ -75,8 +75,7 @@ class GrpcTransportTest {
   Answer unary(HttpClient via, String path, String contentType, Buffer body) {
     return Wait.on(via.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path)
             .putHeader("content-type", contentType).putHeader("te", "trailers"))
-        .compose(req -> req.send(body))
-        .compose(resp -> resp.body().map(b -> {
+        .compose(req -> req.send(body).compose(resp -> resp.body().map(b -> {
           String status = resp.getTrailer("grpc-status") != null ? resp.getTrailer("grpc-status")
               : resp.getHeader("grpc-status");
           Payload[] p = new Payload[1];
@@ -93,7 +92,7 @@ class GrpcTransportTest {
             throw new AssertionError(f.message());
           }).feed(b);
           return new Answer(status == null ? resp.statusCode() : Integer.parseInt(status), p[0]);
-        })));
+        }))));
   }
 
   Answer unary(HttpClient via, Payload p) {
