@@ -122,20 +122,20 @@ class ConsoleBrowserTest {
     Cdp cdp = openConsole(port, "/console/");
 
     Poll.until(Duration.ofSeconds(20), "the instance is listed", () ->
-        cdp.eval("document.querySelector('#instances tbody').innerText").contains("10.0.0.7:8080"));
+        answered(cdp.poll("document.querySelector('#instances tbody').innerText"), t -> t.contains("10.0.0.7:8080")));
     Poll.until(Duration.ofSeconds(10), "the member is shown UP", () ->
-        cdp.eval("document.querySelector('#members tbody').innerText").contains("UP"));
+        answered(cdp.poll("document.querySelector('#members tbody').innerText"), t -> t.contains("UP")));
     assertEquals("live", cdp.eval("document.getElementById('conn').textContent"));
     assertTrue(cdp.eval("document.querySelector('#instances tbody').innerText").contains("{\"zone\":\"a\"}"));
 
     api.delete("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.7", "port", "8080");
     Poll.until(Duration.ofSeconds(10), "the deregistration shows without a reload", () ->
-        !cdp.eval("document.querySelector('#instances tbody').innerText").contains("10.0.0.7"));
+        answered(cdp.poll("document.querySelector('#instances tbody').innerText"), t -> !t.contains("10.0.0.7")));
     assertEquals("live", cdp.eval("document.getElementById('conn').textContent"), "same page, still connected");
 
     api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.8", "port", "8080");
     Poll.until(Duration.ofSeconds(10), "a new registration shows live", () ->
-        cdp.eval("document.querySelector('#instances tbody').innerText").contains("10.0.0.8:8080"));
+        answered(cdp.poll("document.querySelector('#instances tbody').innerText"), t -> t.contains("10.0.0.8:8080")));
     String png = cdp.call("Page.captureScreenshot", new JsonObject().put("format", "png")).getString("data");
     Files.createDirectories(Path.of("target"));
     Files.write(Path.of("target/console.png"), Base64.getDecoder().decode(png));
@@ -157,16 +157,21 @@ class ConsoleBrowserTest {
         "accessToken", "writer-token-0123456789abcdef");
     Cdp cdp = openConsole(port, "/console/#token=" + token);
     Poll.until(Duration.ofSeconds(20), "the instance is listed through the token", () ->
-        cdp.eval("document.querySelector('#instances tbody').innerText").contains("10.0.0.9:8080"));
+        answered(cdp.poll("document.querySelector('#instances tbody').innerText"), t -> t.contains("10.0.0.9:8080")));
     Poll.until(Duration.ofSeconds(10), "the member is shown", () ->
-        cdp.eval("document.querySelector('#members tbody').innerText").contains("UP"));
+        answered(cdp.poll("document.querySelector('#members tbody').innerText"), t -> t.contains("UP")));
     assertEquals("true", cdp.eval("String(document.getElementById('auth').hidden)"), "no token field needed");
     // the same page without a token (a fresh tab): the node refuses, the console asks for one
-    cdp.eval("sessionStorage.clear(); location.hash = ''; location.reload(); 'ok'");
+    cdp.poll("sessionStorage.clear(); location.hash = ''; location.reload(); 'ok'");
     Poll.until(Duration.ofSeconds(20), "the token field appears", () ->
-        "false".equals(cdp.eval("String(document.getElementById('auth') && document.getElementById('auth').hidden)")));
+        "false".equals(cdp.poll("String(document.getElementById('auth') && document.getElementById('auth').hidden)")));
     cdp.close();
     api.close();
+  }
+
+  /** An answer that arrived and satisfies {@code condition}; no answer satisfies nothing. */
+  static boolean answered(String answer, java.util.function.Predicate<String> condition) {
+    return answer != null && condition.test(answer);
   }
 
   static String readQuietly(Path p) {
@@ -208,6 +213,28 @@ class ConsoleBrowserTest {
         throw new AssertionError(method + ": " + reply.getJsonObject("error"));
       }
       return reply.getJsonObject("result");
+    }
+
+    /**
+     * {@link #eval} for a condition polled until a deadline: a command Chromium leaves unanswered
+     * for 5 s (it happens while a page loads or reloads on a busy machine) is null, which satisfies
+     * no condition ({@link #answered}), and the poll asks again within its own deadline.
+     */
+    String poll(String expression) {
+      int id = ids.incrementAndGet();
+      Promise<JsonObject> p = Promise.promise();
+      pending.put(id, p);
+      ws.writeTextMessage(new JsonObject().put("id", id).put("method", "Runtime.evaluate")
+          .put("params", new JsonObject().put("expression", expression).put("returnByValue", true)).encode());
+      try {
+        JsonObject reply = p.future().await(5, TimeUnit.SECONDS);
+        Object v = reply.containsKey("error") ? null : reply.getJsonObject("result").getJsonObject("result")
+            .getValue("value");
+        return v == null ? null : String.valueOf(v);
+      } catch (java.util.concurrent.TimeoutException e) {
+        pending.remove(id);
+        return null;
+      }
     }
 
     String eval(String expression) {
