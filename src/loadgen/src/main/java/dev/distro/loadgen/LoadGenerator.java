@@ -300,6 +300,7 @@ public final class LoadGenerator {
     } catch (Exception e) {
       System.out.println("server CPU of " + label + " not measured: " + e.getMessage());
     }
+    cpu.close();
     if (tracker != null) {
       lagReports.add(tracker.finish(run.lastAck.get(), 10_000));
     }

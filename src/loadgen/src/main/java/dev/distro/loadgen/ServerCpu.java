@@ -20,12 +20,17 @@ import java.util.Map;
  * event loop thread. CPU per request stays comparable from one run to the next on a machine whose
  * speed varies, where requests per second do not.
  */
-abstract class ServerCpu {
+abstract class ServerCpu implements AutoCloseable {
 
   /** The Prometheus counter Micrometer's processor binder exports (JVM process CPU, nanoseconds). */
   static final String COUNTER = "process_cpu_time_ns_total";
 
   private Map<String, Long> from = Map.of();
+
+  /** Releases what the readings use (the /metrics client). */
+  @Override
+  public void close() {
+  }
 
   /** CPU ns used so far, per server. */
   abstract Future<Map<String, Long>> read();
@@ -87,6 +92,11 @@ abstract class ServerCpu {
           }
           return m;
         });
+      }
+
+      @Override
+      public void close() {
+        client.close();
       }
     };
   }

@@ -133,17 +133,17 @@ public final class Node {
     Function<Vertx, MemberLookup> members = lookup != null ? lookup : v -> MemberLookups.create(v, config);
     Future<Void> tokens = !config.authEnabled ? Future.succeededFuture()
         : node.deploy(() -> new TokenFileVerticle(access, config.authTokensFile, config.authReloadMs), 1);
-    Future<Void> chainF = tokens.compose(v -> node.deploy(() -> health, 1))
+    Future<Void> deployed = tokens.compose(v -> node.deploy(() -> health, 1))
         .compose(v -> node.deploy(() -> push, 1));
     if (config.standalone()) {
-      chainF = chainF.compose(v -> node.deploy(() -> new HttpVerticle(http), config.httpInstances))
+      deployed = deployed.compose(v -> node.deploy(() -> new HttpVerticle(http), config.httpInstances))
           .compose(v -> node.deployGrpc(config, status, store));
     } else {
       Supplier<Future<String>> snapshot = () -> new SnapshotLoader(vertx, config, store, metrics, cluster,
           peerClients).load();
       AddressLookupVerticle lookupVerticle = new AddressLookupVerticle(config, store, cluster, status, meters,
           liveness, peerClients, members, snapshot::get);
-      chainF = chainF
+      deployed = deployed
           .compose(v -> node.deploy(() -> lookupVerticle, 1))
           .compose(v -> node.deploy(() -> new HttpVerticle(http), config.httpInstances))
           .compose(v -> node.deployGrpc(config, status, store))
@@ -165,7 +165,7 @@ public final class Node {
             return (Void) null;
           });
     }
-    return chainF.map(v -> {
+    return deployed.map(v -> {
       if (cluster.selfState() != Member.State.SKEWED) {
         status.markReady();
       }

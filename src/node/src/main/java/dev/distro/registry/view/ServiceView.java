@@ -27,12 +27,12 @@ public final class ServiceView {
 
   /**
    * An encoded hosts array (text and UTF-8 bytes, both made once; its deflated form made once when
-   * first asked for) and whether the protection threshold was reached.
+   * first asked for) and whether the protection threshold was reached. The bytes are kept once:
+   * answers copy them into their own buffer.
    */
   public static final class Hosts {
     private final String json;
     private final byte[] utf8;
-    private final Buffer bytes;
     private final boolean protectionReached;
     private final int count;
     private volatile byte[] deflated;
@@ -40,17 +40,12 @@ public final class ServiceView {
     Hosts(String json, boolean protectionReached, int count) {
       this.json = json;
       this.utf8 = json.getBytes(StandardCharsets.UTF_8);
-      this.bytes = Buffer.buffer(utf8);
       this.protectionReached = protectionReached;
       this.count = count;
     }
 
     public String json() {
       return json;
-    }
-
-    public Buffer bytes() {
-      return bytes;
     }
 
     public boolean protectionReached() {
@@ -149,8 +144,8 @@ public final class ServiceView {
   public static Buffer serviceInfoBytes(ServiceKey key, String clustersEcho, Hosts hosts, long cacheMillis, long now) {
     StringBuilder head = head(key, clustersEcho, cacheMillis);
     StringBuilder tail = tail(hosts, now);
-    Buffer out = Buffer.buffer(head.length() + hosts.bytes().length() + tail.length() + 16);
-    return out.appendString(head.toString()).appendBuffer(hosts.bytes()).appendString(tail.toString());
+    Buffer out = Buffer.buffer(head.length() + hosts.utf8.length + tail.length() + 16);
+    return out.appendString(head.toString()).appendBytes(hosts.utf8).appendString(tail.toString());
   }
 
   /**
