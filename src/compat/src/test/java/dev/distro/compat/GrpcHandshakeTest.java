@@ -31,15 +31,15 @@ class GrpcHandshakeTest {
   Node node;
   int port;
 
-  /** A client port whose gRPC port (client port + 1000, where the client dials) is free too. */
+  /** A client port whose gRPC port (+ 1000, where the client dials) and peer port (+ 1001) are free too. */
   static int freePortPair() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       try (ServerSocket a = new ServerSocket(0)) {
         int p = a.getLocalPort();
-        if (p + 1000 > 65535) {
+        if (p + 1001 > 65535) {
           continue;
         }
-        try (ServerSocket b = new ServerSocket(p + 1000)) {
+        try (ServerSocket b = new ServerSocket(p + 1000); ServerSocket c = new ServerSocket(p + 1001)) {
           return p;
         } catch (IOException taken) {
           // try another

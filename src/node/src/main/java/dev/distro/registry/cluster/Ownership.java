@@ -1,5 +1,6 @@
 package dev.distro.registry.cluster;
 
+import dev.distro.registry.model.Instance;
 import java.util.function.BiConsumer;
 
 /**
@@ -8,10 +9,46 @@ import java.util.function.BiConsumer;
  */
 public interface Ownership {
 
-  /** Standalone: this node owns everything. */
-  Ownership SELF = (ip, port) -> true;
+  /** Standalone: this node owns everything, held instances included. */
+  Ownership SELF = new Ownership() {
+    @Override
+    public boolean isResponsible(String ip, int port) {
+      return true;
+    }
+
+    @Override
+    public boolean isResponsible(Instance i) {
+      return true;
+    }
+  };
 
   boolean isResponsible(String ip, int port);
+
+  /**
+   * This node is responsible for {@code i}: the member holding its connection when a gRPC
+   * connection holds it, else by its {@code ip:port}.
+   */
+  default boolean isResponsible(Instance i) {
+    String holder = i.holderNode();
+    return holder != null ? holder.equals(self()) : isResponsible(i.ip(), i.port());
+  }
+
+  /** The responsible member for {@code i} (its holder's, else by {@code ip:port}); null when unknown. */
+  default String ownerOf(Instance i) {
+    String holder = i.holderNode();
+    return holder != null ? holder : ownerOf(i.ip(), i.port());
+  }
+
+  /** The responsible member for {@code i} under {@code ring}: its holder, else the ring's owner. */
+  static String ownerIn(Rendezvous ring, Instance i) {
+    String holder = i.holderNode();
+    return holder != null ? holder : ring.ownerOf(i.ip(), i.port());
+  }
+
+  /** This node's member address (what holders name); standalone's default is null. */
+  default String self() {
+    return null;
+  }
 
   /** The responsible member's address; null when unknown (the default: only "here or not" is known). */
   default String ownerOf(String ip, int port) {

@@ -72,8 +72,18 @@ public final class NodeConfig {
   public final int peerPort;
   /** The gRPC port for Nacos 2.x/3.x clients; 0: off. */
   public final int grpcPort;
+  /** The gRPC port's default distance from the client port, as Nacos (8848 and 9848). */
+  public static final int GRPC_PORT_OFFSET = 1000;
   public final int grpcMaxConnections;
   public final int grpcMaxStreams;
+  /** Pushes waiting for their ack on one gRPC connection, at most. */
+  public final int grpcMaxPendingPushes;
+  /**
+   * How long a copy of an instance held by another member's gRPC connection outlives that member's
+   * last verify round here (a crashed or departed holder), and how long the instances of a
+   * connection this node asked to move stay listed while its client registers elsewhere.
+   */
+  public final long holderGraceMs;
   public final Lookup lookup;
   public final String clusterConf;
   public final List<String> members;
@@ -141,7 +151,10 @@ public final class NodeConfig {
     forwardTimeoutMs = Values.longIn(v, "forward-timeout-ms", 10, 60_000);
     healthSweepIntervalMs = Values.longIn(v, "health-sweep-interval-ms", 10, 60_000);
     expireInstances = Values.bool(v, "expire-instances");
-    grpcPort = Values.intIn(v, "grpc-port", 0, 65535);
+    grpcPort = v.get("grpc-port") != null ? Values.intIn(v, "grpc-port", 0, 65535)
+        : (port == 0 || port + GRPC_PORT_OFFSET > 65535 ? 0 : port + GRPC_PORT_OFFSET);
+    grpcMaxPendingPushes = Values.intIn(v, "grpc-max-pending-pushes", 1, 100_000);
+    holderGraceMs = Values.longIn(v, "holder-grace-ms", 1_000, 3_600_000);
     grpcMaxConnections = Values.intIn(v, "grpc-max-connections", 1, 1_000_000);
     grpcMaxStreams = Values.intIn(v, "grpc-max-streams", 1, 10_000);
     httpInstances = v.get("http-instances") == null ? cpus : Values.intIn(v, "http-instances", 1, 256);

@@ -32,8 +32,12 @@ final class Settings {
     def("bind", DEFAULT_BIND, "address both ports bind to");
     def("port", String.valueOf(DEFAULT_PORT), "client port (Nacos API, operator endpoints, health probes)");
     def("peer-port", null, "peer port (sync, verify, snapshot, ping); default: port + 1001");
-    def("grpc-port", "0", "gRPC port for Nacos 2.x/3.x clients (their default is port + 1000); 0: off. In"
-        + " progress: the connection handshake and health are served, naming requests not yet");
+    def("grpc-port", null, "gRPC port for Nacos 2.x/3.x clients; default: port + 1000, where they dial; 0: off");
+    def("grpc-max-pending-pushes", "64", "pushes to one gRPC connection waiting for the client's ack, at most;"
+        + " more changes wait, merged per service");
+    def("holder-grace-ms", "30000", "how long instances held by another member's gRPC connection stay listed"
+        + " after that member's last verify round (it crashed or left), and those of a connection this node asked"
+        + " to move after it closed");
     def("grpc-max-connections", "10000", "gRPC connections this node holds at most; more are closed at once");
     def("grpc-max-streams", "100", "concurrent HTTP/2 streams per gRPC connection");
     def("lookup", null, "member lookup: standalone, static, file, address-server, dns (default: derived"

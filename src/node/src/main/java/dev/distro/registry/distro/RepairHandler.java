@@ -95,7 +95,7 @@ public final class RepairHandler {
       for (Registration r : s.registrations()) {
         Instance i = r.instance();
         if (!targeted.contains(Digests.bucketOf(i)) || listed.contains(i.globalKey())
-            || !senders.senderOwns(from, ring, i.ip(), i.port())) {
+            || !senders.senderOwns(from, ring, i)) {
           continue;
         }
         if (r.clientSeen() > 0) {

@@ -3,7 +3,9 @@ package dev.distro.registry.distro;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.Ownership;
 import dev.distro.registry.cluster.Rendezvous;
+import dev.distro.registry.model.Instance;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,13 +28,13 @@ final class Senders {
   SyncCodec.OwnerFacts ownerFacts(String from, Rendezvous senderRing) {
     return new SyncCodec.OwnerFacts() {
       @Override
-      public boolean ownedHere(String ip, int port) {
-        return cluster.isResponsible(ip, port);
+      public boolean ownedHere(Instance i) {
+        return cluster.isResponsible(i);
       }
 
       @Override
-      public boolean senderOwns(String ip, int port) {
-        return Senders.this.senderOwns(from, senderRing, ip, port);
+      public boolean senderOwns(Instance i) {
+        return Senders.this.senderOwns(from, senderRing, i);
       }
     };
   }
@@ -42,12 +44,17 @@ final class Senders {
    * A repair may override a remembered delete or drop a copy only then: while the rings disagree
    * (a member just came back, one side has not seen it yet) neither side's view alone decides.
    */
-  boolean senderOwns(String from, Rendezvous senderRing, String ip, int port) {
-    return from.equals(cluster.ownerOf(ip, port)) && (senderRing == null || from.equals(senderRing.ownerOf(ip, port)));
+  boolean senderOwns(String from, Rendezvous senderRing, Instance i) {
+    if (i.holderNode() != null) {
+      // held by a connection: its holder is the owner under every ring
+      return from.equals(i.holderNode());
+    }
+    return from.equals(cluster.ownerOf(i.ip(), i.port()))
+        && (senderRing == null || from.equals(senderRing.ownerOf(i.ip(), i.port())));
   }
 
-  String ownerIn(Rendezvous senderRing, String ip, int port) {
-    return senderRing != null ? senderRing.ownerOf(ip, port) : cluster.ownerOf(ip, port);
+  String ownerIn(Rendezvous senderRing, Instance i) {
+    return senderRing != null ? Ownership.ownerIn(senderRing, i) : cluster.ownerOf(i);
   }
 
   boolean isMember(String address) {

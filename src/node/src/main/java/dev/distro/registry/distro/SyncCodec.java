@@ -39,13 +39,13 @@ public final class SyncCodec {
 
     OwnerFacts NONE = new OwnerFacts() { };
 
-    /** This node is responsible for {@code ip:port}. */
-    default boolean ownedHere(String ip, int port) {
+    /** This node is responsible for {@code i} (its holder, or its {@code ip:port}). */
+    default boolean ownedHere(Instance i) {
       return false;
     }
 
-    /** The sender is responsible for {@code ip:port} (its repair is the truth for it). */
-    default boolean senderOwns(String ip, int port) {
+    /** The sender is responsible for {@code i} (its repair is the truth for it). */
+    default boolean senderOwns(Instance i) {
       return false;
     }
   }
@@ -174,6 +174,9 @@ public final class SyncCodec {
     writeKey(w, i.service());
     w.field("c", i.cluster()).field("ip", i.ip()).field("p", i.port()).field("w", i.weight())
         .field("h", i.healthy()).field("e", i.enabled()).field("m", i.metadata()).field("v", i.version());
+    if (i.holder() != null) {
+      w.field("hd", i.holder());
+    }
     if (clientSeen > 0) {
       w.field("cs", clientSeen);
     }
@@ -254,9 +257,10 @@ public final class SyncCodec {
       switch (op) {
         case "put" -> {
           Instance i = new Instance(key, text(n, "c"), text(n, "ip"), port(n), weight(n),
-              n.path("h").asBoolean(true), n.path("e").asBoolean(true), true, metadata(n.get("m")), version);
-          boolean fromOwner = reason == Reason.REPAIR && owners.senderOwns(i.ip(), i.port());
-          MergeRules.Facts facts = new MergeRules.Facts(owners.ownedHere(i.ip(), i.port()), fromOwner,
+              n.path("h").asBoolean(true), n.path("e").asBoolean(true), true, metadata(n.get("m")), version,
+              n.hasNonNull("hd") ? holder(n) : null);
+          boolean fromOwner = reason == Reason.REPAIR && owners.senderOwns(i);
+          MergeRules.Facts facts = new MergeRules.Facts(owners.ownedHere(i), fromOwner,
               n.path("cs").asLong(0));
           count(store.applyRemote(i, reason, facts) != null, out);
           return i.globalKey();
@@ -265,7 +269,9 @@ public final class SyncCodec {
           String ip = text(n, "ip");
           int port = port(n);
           String localId = Instance.localId(ip, port, text(n, "c"));
-          count(store.applyRemoteDelete(key, localId, version, reason, owners.ownedHere(ip, port)) != null, out);
+          Registration held = store.find(key, localId);
+          boolean ownedHere = held != null && owners.ownedHere(held.instance());
+          count(store.applyRemoteDelete(key, localId, version, reason, ownedHere) != null, out);
           return key + "#" + localId;
         }
         case "sput" -> {
@@ -334,6 +340,16 @@ public final class SyncCodec {
     } else {
       out.stale++;
     }
+  }
+
+  /** A holder: {@code <member>/<connection id>}, printable ASCII without spaces. */
+  private static String holder(JsonNode n) {
+    String h = text(n, "hd", Instance.MAX_HOLDER);
+    int slash = h.indexOf('/');
+    if (slash <= 0 || slash == h.length() - 1 || !h.chars().allMatch(ch -> ch > 0x20 && ch < 0x7F)) {
+      throw new Refused(Rejection.BAD_FIELD, "bad field hd", 0);
+    }
+    return h;
   }
 
   private static String text(JsonNode n, String field) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
+import dev.distro.registry.cluster.Ownership;
 import dev.distro.registry.cluster.PeerClient;
 import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.cluster.Rendezvous;
@@ -144,7 +145,7 @@ public final class VerifyVerticle extends VerticleBase {
   }
 
   private boolean ownedHere(Rendezvous ring, Instance i) {
-    return cluster.self().equals(ring.ownerOf(i.ip(), i.port()));
+    return cluster.self().equals(Ownership.ownerIn(ring, i));
   }
 
   private static void writeRing(JsonWriter w, Rendezvous ring) {
@@ -293,8 +294,8 @@ public final class VerifyVerticle extends VerticleBase {
     }
     SyncCodec.OwnerFacts owners = new SyncCodec.OwnerFacts() {
       @Override
-      public boolean ownedHere(String ip, int port) {
-        return cluster.isResponsible(ip, port);
+      public boolean ownedHere(Instance i) {
+        return cluster.isResponsible(i);
       }
     };
     return vertx.executeBlocking(() -> {

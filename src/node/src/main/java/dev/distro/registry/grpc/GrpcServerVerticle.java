@@ -1,5 +1,6 @@
 package dev.distro.registry.grpc;
 
+import dev.distro.registry.model.Instance;
 import dev.distro.registry.support.Json;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -13,6 +14,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
@@ -42,9 +44,22 @@ public final class GrpcServerVerticle extends VerticleBase {
   /** Nacos's default inbound limit, also the client's. */
   public static final int MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
-  /** What the transport needs from the node. */
-  public record Settings(String bind, int port, int maxStreamsPerConnection, BooleanSupplier ready,
-      LongSupplier monotonicMillis) { }
+  /** How often connections are looked at for silence, and for a cut-off node, for moving. */
+  static final long LOOK_MS = 3_000;
+  /** Silence after which a connection is asked whether its client is still there (Nacos: 20 s). */
+  static final long DETECT_AFTER_MS = 20_000;
+  /** How long the client has to answer that question before its connection is closed. */
+  static final long DETECT_TIMEOUT_MS = 5_000;
+
+  /**
+   * What the transport needs from the node.
+   *
+   * @param self this node's member address: the holder of the instances its connections register
+   * @param ready whether the node is in service (a client checking a node that is not is sent on)
+   * @param cutOff whether the node is cut off from most members (its clients are asked to move)
+   */
+  public record Settings(String bind, int port, int maxStreamsPerConnection, String self, BooleanSupplier ready,
+      BooleanSupplier cutOff, LongSupplier monotonicMillis) { }
 
   /** A request type's handler: the connection it came on, the request; the answer. */
   @FunctionalInterface
@@ -57,6 +72,7 @@ public final class GrpcServerVerticle extends VerticleBase {
   /** This verticle's connections; event loop only. */
   private final Map<HttpConnection, SdkConnection> mine = new HashMap<>();
   private HttpServer server;
+  private long lookTimer = -1;
 
   /**
    * @param options the server options (TLS and limits set by the caller; port and host come from
@@ -78,12 +94,51 @@ public final class GrpcServerVerticle extends VerticleBase {
     server = vertx.createHttpServer(o);
     server.connectionHandler(this::connected);
     server.requestHandler(this::request);
+    lookTimer = vertx.setPeriodic(LOOK_MS, t -> look());
     return server.listen();
   }
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(lookTimer);
     return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /**
+   * Every {@link #LOOK_MS}: a connection silent for {@link #DETECT_AFTER_MS} (a live client probes
+   * every 5 s) is asked {@code ClientDetectionRequest} and closed, its instances with it, when no
+   * answer comes (half-open TCP, a frozen client); while the node is cut off from most members,
+   * every connection is asked to move ({@code ConnectResetRequest}) so its client registers on the
+   * majority side.
+   */
+  private void look() {
+    long now = settings.monotonicMillis().getAsLong();
+    boolean cutOff = settings.cutOff().getAsBoolean();
+    for (SdkConnection c : List.copyOf(mine.values())) {
+      if (!c.registered()) {
+        continue;
+      }
+      if (cutOff && !c.resetByServer()) {
+        LOG.info("cut off from most members: asking client " + c.id() + " to move");
+        connections.reset(c, DETECT_TIMEOUT_MS);
+        continue;
+      }
+      if (!c.detecting && now - c.lastActive() >= DETECT_AFTER_MS) {
+        c.detecting = true;
+        String id = connections.nextRequestId();
+        c.request(id, Messages.clientDetection(id), DETECT_TIMEOUT_MS).onComplete(ar -> {
+          c.detecting = false;
+          if (ar.failed()) {
+            connections.detectionsFailed.increment();
+            LOG.info("gRPC client " + c.id() + " did not answer detection (" + ar.cause().getMessage()
+                + "): closing its connection");
+            c.http().close();
+          } else {
+            c.touched(settings.monotonicMillis().getAsLong());
+          }
+        });
+      }
+    }
   }
 
   public int actualPort() {
@@ -94,7 +149,8 @@ public final class GrpcServerVerticle extends VerticleBase {
     String ip = conn.remoteAddress() == null ? "" : conn.remoteAddress().hostAddress();
     int port = conn.remoteAddress() == null ? 0 : conn.remoteAddress().port();
     long now = settings.monotonicMillis().getAsLong();
-    SdkConnection c = new SdkConnection(System.currentTimeMillis() + "_" + ip + "_" + port, conn, ip, now);
+    String id = System.currentTimeMillis() + "_" + ip + "_" + port;
+    SdkConnection c = new SdkConnection(id, Instance.holder(settings.self(), id), context, conn, ip, now);
     if (!connections.add(c)) {
       LOG.warning("gRPC connection from " + ip + " refused: the node holds its limit of connections");
       conn.close();
@@ -181,8 +237,14 @@ public final class GrpcServerVerticle extends VerticleBase {
   private Future<Payload> answer(SdkConnection c, Payload p) {
     switch (p.type()) {
       case "ServerCheckRequest" -> {
-        return Future.succeededFuture(settings.ready().getAsBoolean() ? Messages.serverCheck(c.id())
-            : Messages.error(Messages.SERVER_NOT_STARTED, "server is starting"));
+        if (!settings.ready().getAsBoolean()) {
+          return Future.succeededFuture(Messages.error(Messages.SERVER_NOT_STARTED, "server is not in service"));
+        }
+        if (settings.cutOff().getAsBoolean()) {
+          return Future.succeededFuture(Messages.error(Messages.SERVER_NOT_STARTED,
+              "server is cut off from most members of its cluster"));
+        }
+        return Future.succeededFuture(Messages.serverCheck(c.id()));
       }
       case "HealthCheckRequest" -> {
         return Future.succeededFuture(c.registered() ? Messages.ok("HealthCheckResponse")

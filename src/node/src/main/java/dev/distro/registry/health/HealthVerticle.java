@@ -18,6 +18,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 
 /**
@@ -73,6 +74,14 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
    */
   private final java.util.Map<String, Long> inRingSince = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** Which holders are live connections of this node (instances held by gRPC connections). */
+  private Predicate<String> liveHolder = h -> false;
+  /** How long a copy held by another member's connection outlives that member's last verify round. */
+  private long holderGraceMs = DEFAULT_HOLDER_GRACE_MS;
+  public static final long DEFAULT_HOLDER_GRACE_MS = 30_000;
+  /** How often an instance held by a live connection here is looked at again (its close removes it at once). */
+  static final long HELD_LOOK_MS = 10_000;
+
   public HealthVerticle(RegistryStore store, Switches switches, Ownership ownership, long sweepIntervalMs,
       boolean expireInstances) {
     this(store, switches, ownership, sweepIntervalMs, expireInstances, null, 5_000, new LongAdder(), null);
@@ -96,6 +105,17 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     this.ownership = ownership;
     this.sweepIntervalMs = sweepIntervalMs;
     this.expireInstances = expireInstances;
+  }
+
+  /**
+   * Instances held by gRPC connections: {@code liveHolder} tells whether a holder string names a
+   * live connection of this node; a copy held by another member is evicted once that member has
+   * sent no verify round for {@code graceMs}. Called before deployment.
+   */
+  public HealthVerticle holders(Predicate<String> liveHolder, long graceMs) {
+    this.liveHolder = liveHolder;
+    this.holderGraceMs = graceMs;
+    return this;
   }
 
   @Override
@@ -141,7 +161,8 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
       case MODIFIED -> {
         Instance before = event.previous();
         Instance after = event.current();
-        if (after.beatTimeoutMs() < before.beatTimeoutMs() || after.deleteTimeoutMs() < before.deleteTimeoutMs()) {
+        if (after.beatTimeoutMs() < before.beatTimeoutMs() || after.deleteTimeoutMs() < before.deleteTimeoutMs()
+            || !java.util.Objects.equals(after.holder(), before.holder())) {
           inbox.add(reg);
         }
       }
@@ -265,8 +286,12 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     }
     Instance inst = reg.instance();
     long beat = reg.lastBeat();
-    if (!ownership.isResponsible(inst.ip(), inst.port())) {
+    if (!ownership.isResponsible(inst)) {
       judgeReplica(reg, inst, beat, now);
+      return;
+    }
+    if (inst.holder() != null) {
+      judgeHeld(reg, inst, beat, now);
       return;
     }
     // After a ring change, copies that were replicas until now carry the lease of their arrival:
@@ -291,6 +316,25 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
   }
 
   /**
+   * An instance held by a connection of this node: its lease is the connection. While the
+   * connection is live nothing expires it; one that is not (the close was missed, or the copy came
+   * back from a peer after this node restarted) is removed, and the delete replicated.
+   */
+  private void judgeHeld(Registration reg, Instance inst, long beat, long now) {
+    if (liveHolder.test(inst.holder())) {
+      queue.schedule(reg, now + HELD_LOOK_MS);
+      return;
+    }
+    if (!expireInstances || !canExpire || renewalPending()) {
+      queue.schedule(reg, now + TICK_MS);
+      return;
+    }
+    if (store.expire(reg, beat) == null && !reg.removed()) {
+      queue.schedule(reg, now + TICK_MS);
+    }
+  }
+
+  /**
    * A copy of another member's instance: kept while its owner renews it (verify rounds) or while
    * its own lease is fresh; evicted, locally and silently, once neither happened for the grace
    * period ({@link #replicaGraceMs}), counted from the owner's entry into the ring at the earliest.
@@ -302,19 +346,27 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
       queue.schedule(reg, now + TICK_MS);
       return;
     }
-    String owner = ownership.ownerOf(inst.ip(), inst.port());
+    String owner = ownership.ownerOf(inst);
     // an owner that entered the ring since its last verify here gets a full grace period to send one
     long renewed = owner == null ? Long.MAX_VALUE
         : Math.max(ownership.lastRenewedBy(owner), inRingSince.getOrDefault(owner, 0L));
     long fresh = Math.max(beat, renewed);
-    if (expireInstances && fresh != Long.MAX_VALUE && now - fresh > replicaGraceMs(inst)) {
+    boolean held = inst.holder() != null;
+    if (held && !canExpire) {
+      // cut off from most members: the holder may be alive on the other side, with its clients
+      queue.schedule(reg, now + TICK_MS);
+      return;
+    }
+    long grace = held ? holderGraceMs : replicaGraceMs(inst);
+    if (expireInstances && fresh != Long.MAX_VALUE && now - fresh > grace) {
       store.evict(reg, beat);
       if (!reg.removed()) {
         queue.schedule(reg, now + TICK_MS);
       }
       return;
     }
-    queue.schedule(reg, now + Math.max(TICK_MS, inst.beatTimeoutMs()));
+    queue.schedule(reg, now + Math.max(TICK_MS, held ? Math.min(holderGraceMs, inst.beatTimeoutMs())
+        : inst.beatTimeoutMs()));
   }
 
   /** How long a replica survives without its owner's renewal: the delete timeout plus three verify rounds. */
@@ -337,8 +389,8 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
       long now = store.clock().monotonicMillis();
       return Scan.count(store, r -> {
         Instance i = r.instance();
-        boolean newlyOwned = self.equals(after.ownerOf(i.ip(), i.port()))
-            && !self.equals(before.ownerOf(i.ip(), i.port()));
+        boolean newlyOwned = self.equals(Ownership.ownerIn(after, i))
+            && !self.equals(Ownership.ownerIn(before, i));
         if (newlyOwned) {
           r.renew(now);
         }
@@ -360,7 +412,7 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
     vertx.executeBlocking(() -> {
       long now = store.clock().monotonicMillis();
       return Scan.count(store, r -> {
-        boolean owned = ownership.isResponsible(r.instance().ip(), r.instance().port());
+        boolean owned = ownership.isResponsible(r.instance());
         if (owned) {
           r.renew(now);
         }

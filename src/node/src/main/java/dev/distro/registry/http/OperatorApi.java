@@ -84,7 +84,7 @@ final class OperatorApi {
     if (node.config.standalone()) {
       return node.store.instanceCount();
     }
-    return Scan.count(node.store, r -> node.cluster.isResponsible(r.instance().ip(), r.instance().port()));
+    return Scan.count(node.store, r -> node.cluster.isResponsible(r.instance()));
   }
 
   /** {@code {"servers":[member...]}} as Nacos's {@code /operator/servers}. */

@@ -45,11 +45,23 @@ final class Params {
     if (ns == null) {
       return ServiceKey.DEFAULT_NAMESPACE;
     }
+    checkNamespace(ns);
+    return ns;
+  }
+
+  static void checkNamespace(String ns) {
     checkLength("namespaceId", ns, MAX_NAMESPACE);
     if (!NAMESPACE.matcher(ns).matches()) {
       throw illegalChars("namespaceId");
     }
-    return ns;
+  }
+
+  static void checkGroupName(String group) {
+    checkGroup(group);
+  }
+
+  int maxServiceNameLength() {
+    return config.maxServiceNameLength;
   }
 
   /**

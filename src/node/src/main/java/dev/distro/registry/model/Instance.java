@@ -8,6 +8,10 @@ import java.util.Map;
  * registration, so that a heartbeat never allocates a new instance.
  *
  * @param version orders writes to the same instance across nodes (a hybrid logical clock value)
+ * @param holder for an instance registered over a gRPC connection (a Nacos 2.x/3.x client), the
+ *     connection that holds it, as {@code <member address>/<connection id>}: that member is
+ *     responsible for it, whatever its {@code ip:port} hashes to, and it lives as long as the
+ *     connection. Null for an instance kept alive by heartbeats (1.x clients, HTTP).
  */
 public record Instance(
     ServiceKey service,
@@ -19,7 +23,8 @@ public record Instance(
     boolean enabled,
     boolean ephemeral,
     Map<String, String> metadata,
-    long version) {
+    long version,
+    String holder) {
 
   public static final String DEFAULT_CLUSTER = "DEFAULT";
 
@@ -34,8 +39,36 @@ public record Instance(
   /** The longest preserved interval or timeout (about 24.8 days). */
   public static final long MAX_PRESERVED_MS = Integer.MAX_VALUE;
 
+  /** The longest holder string a peer may send. */
+  public static final int MAX_HOLDER = 400;
+
   public Instance {
     metadata = Map.copyOf(metadata);
+  }
+
+  /** An instance kept alive by heartbeats (no holder). */
+  public Instance(ServiceKey service, String cluster, String ip, int port, double weight, boolean healthy,
+      boolean enabled, boolean ephemeral, Map<String, String> metadata, long version) {
+    this(service, cluster, ip, port, weight, healthy, enabled, ephemeral, metadata, version, null);
+  }
+
+  /** The holder string of a connection held by member {@code node}. */
+  public static String holder(String node, String connectionId) {
+    return node + '/' + connectionId;
+  }
+
+  /** The member whose connection holds this instance, or null when heartbeats keep it. */
+  public String holderNode() {
+    if (holder == null) {
+      return null;
+    }
+    int slash = holder.indexOf('/');
+    return slash < 0 ? holder : holder.substring(0, slash);
+  }
+
+  /** A copy of this instance held by {@code newHolder} (null: kept by heartbeats). */
+  public Instance withHolder(String newHolder) {
+    return new Instance(service, cluster, ip, port, weight, healthy, enabled, ephemeral, metadata, version, newHolder);
   }
 
   /** The key of this instance inside its service: {@code ip#port#cluster}. */
@@ -101,17 +134,21 @@ public record Instance(
   }
 
   public Instance withHealthy(boolean h, long newVersion) {
-    return new Instance(service, cluster, ip, port, weight, h, enabled, ephemeral, metadata, newVersion);
+    return new Instance(service, cluster, ip, port, weight, h, enabled, ephemeral, metadata, newVersion, holder);
   }
 
   public Instance withVersion(long newVersion) {
-    return new Instance(service, cluster, ip, port, weight, healthy, enabled, ephemeral, metadata, newVersion);
+    return new Instance(service, cluster, ip, port, weight, healthy, enabled, ephemeral, metadata, newVersion,
+        holder);
   }
 
-  /** True when the two differ in anything a reader can see (the version aside). */
+  /**
+   * True when the two agree in everything a reader can see and in who holds them (the version
+   * aside): a move to another connection is a change to replicate, though lists look the same.
+   */
   public boolean sameContent(Instance o) {
     return o != null && port == o.port && Double.compare(weight, o.weight) == 0 && healthy == o.healthy
         && enabled == o.enabled && ephemeral == o.ephemeral && ip.equals(o.ip) && cluster.equals(o.cluster)
-        && service.equals(o.service) && metadata.equals(o.metadata);
+        && service.equals(o.service) && metadata.equals(o.metadata) && java.util.Objects.equals(holder, o.holder);
   }
 }

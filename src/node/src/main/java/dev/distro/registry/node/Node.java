@@ -20,7 +20,10 @@ import dev.distro.registry.distro.DistroSyncVerticle;
 import dev.distro.registry.distro.SnapshotLoader;
 import dev.distro.registry.distro.VerifyVerticle;
 import dev.distro.registry.grpc.GrpcServerVerticle;
+import dev.distro.registry.grpc.NamingHandlers;
+import dev.distro.registry.grpc.Pushes;
 import dev.distro.registry.grpc.SdkConnections;
+import dev.distro.registry.http.InstanceRules;
 import dev.distro.registry.health.HealthVerticle;
 import dev.distro.registry.http.HttpParts;
 import dev.distro.registry.http.HttpVerticle;
@@ -64,10 +67,10 @@ public final class Node {
   private final List<String> deployments = new ArrayList<>();
   private final SdkConnections grpcConnections;
 
-  private Node(Vertx vertx, HttpParts parts) {
+  private Node(Vertx vertx, HttpParts parts, SdkConnections grpcConnections) {
     this.vertx = vertx;
     this.parts = parts;
-    this.grpcConnections = new SdkConnections(parts.config.grpcMaxConnections);
+    this.grpcConnections = grpcConnections;
   }
 
   public static Future<Node> start(Vertx vertx, NodeConfig config, Clock clock) {
@@ -105,10 +108,14 @@ public final class Node {
         runtimeFaults == null ? faults : FaultPlan.both(faults, runtimeFaults));
     EventLog log = new EventLog(config.watchLogSize);
     WatchHub watch = new WatchHub(store, log, metrics, WatchHub.Limits.DEFAULT.withBudgetBytes(config.watchBudgetBytes));
+    SdkConnections grpcConnections = new SdkConnections(config.grpcMaxConnections, clock::monotonicMillis,
+        config.holderGraceMs);
+    Pushes grpcPushes = new Pushes(store, grpcConnections, config.grpcMaxPendingPushes);
 
     // ---- the verticles, each given what it uses ----
     HealthVerticle health = new HealthVerticle(store, switches, cluster, config.healthSweepIntervalMs,
-        config.expireInstances, config.self(), config.verifyIntervalMs, metrics.healthSweeps, liveness);
+        config.expireInstances, config.self(), config.verifyIntervalMs, metrics.healthSweeps, liveness)
+        .holders(grpcConnections::holds, config.holderGraceMs);
     UdpPushVerticle push = new UdpPushVerticle(store, switches, metrics, config.bind, liveness);
     DistroSyncVerticle sync = config.standalone() ? null
         : new DistroSyncVerticle(config, store, metrics, meters, cluster, liveness, peerClients);
@@ -120,7 +127,8 @@ public final class Node {
         log,       // the watch API's resume log
         watch,     // watchers' feeds (events, coalesced per service for slow ones)
         health,    // the lease wheel: new, deleted and shortened leases
-        push));    // UDP push to 1.x clients listing the service
+        push,      // UDP push to 1.x clients listing the service
+        grpcPushes)); // pushes to 2.x/3.x clients subscribed over gRPC (none while the port is off)
     if (sync != null) {
       chain.add(sync); // per-peer sync queues, local changes only (a no-op until the verticle runs)
     }
@@ -129,7 +137,9 @@ public final class Node {
 
     HttpParts http = new HttpParts(config, store, switches, status, metrics, meters, cluster, watch, liveness,
         access, runtimeFaults, peerClients, push);
-    Node node = new Node(vertx, http);
+    Node node = new Node(vertx, http, grpcConnections);
+    Map<String, GrpcServerVerticle.Handler> naming = new NamingHandlers(store, new InstanceRules(config), access,
+        grpcPushes, grpcConnections).table();
     Function<Vertx, MemberLookup> members = lookup != null ? lookup : v -> MemberLookups.create(v, config);
     Future<Void> tokens = !config.authEnabled ? Future.succeededFuture()
         : node.deploy(() -> new TokenFileVerticle(access, config.authTokensFile, config.authReloadMs), 1);
@@ -137,7 +147,7 @@ public final class Node {
         .compose(v -> node.deploy(() -> push, 1));
     if (config.standalone()) {
       deployed = deployed.compose(v -> node.deploy(() -> new HttpVerticle(http), config.httpInstances))
-          .compose(v -> node.deployGrpc(config, status, store));
+          .compose(v -> node.deployGrpc(config, status, store, cluster, naming));
     } else {
       Supplier<Future<String>> snapshot = () -> new SnapshotLoader(vertx, config, store, metrics, cluster,
           peerClients).load();
@@ -146,7 +156,7 @@ public final class Node {
       deployed = deployed
           .compose(v -> node.deploy(() -> lookupVerticle, 1))
           .compose(v -> node.deploy(() -> new HttpVerticle(http), config.httpInstances))
-          .compose(v -> node.deployGrpc(config, status, store))
+          .compose(v -> node.deployGrpc(config, status, store, cluster, naming))
           .compose(v -> node.deploy(() -> sync, 1))
           .compose(v -> node.deploy(() -> new VerifyVerticle(config, store, metrics, cluster, liveness,
               peerClients), 1))
@@ -177,15 +187,17 @@ public final class Node {
    * The gRPC port for Nacos 2.x/3.x clients, when configured: one verticle per event loop like the
    * HTTP ports. Clients that check a node that is not ready yet are told to try another.
    */
-  private Future<Void> deployGrpc(NodeConfig config, NodeStatus status, RegistryStore store) {
+  private Future<Void> deployGrpc(NodeConfig config, NodeStatus status, RegistryStore store, Cluster cluster,
+      Map<String, GrpcServerVerticle.Handler> naming) {
     if (config.grpcPort == 0) {
       return Future.succeededFuture();
     }
     GrpcServerVerticle.Settings settings = new GrpcServerVerticle.Settings(config.bind, config.grpcPort,
-        config.grpcMaxStreams, status::ready, store.clock()::monotonicMillis);
+        config.grpcMaxStreams, cluster.self(), status::ready, () -> !cluster.canExpire(),
+        store.clock()::monotonicMillis);
     HttpServerOptions options = Tls.server(new HttpServerOptions().setUseAlpn(config.clientTls), config,
         config.clientTls);
-    return deploy(() -> new GrpcServerVerticle(settings, grpcConnections, Map.of(), options), config.httpInstances);
+    return deploy(() -> new GrpcServerVerticle(settings, grpcConnections, naming, options), config.httpInstances);
   }
 
   private Future<Void> deploy(java.util.function.Supplier<io.vertx.core.Deployable> verticle, int instances) {
@@ -268,7 +280,10 @@ public final class Node {
    */
   public Future<Void> stop(long delayMs) {
     parts.status.markShuttingDown();
-    Future<Void> chain = delayMs > 0 ? vertx.timer(delayMs).mapEmpty() : Future.succeededFuture();
+    // gRPC clients are asked to move first, while this node still serves: they register on another
+    // node, which replaces their instances there without a gap for subscribers
+    Future<Void> moved = grpcConnections.resetAll(SdkConnections.RESET_WAIT_MS);
+    Future<Void> chain = delayMs > 0 ? moved.compose(v -> vertx.timer(delayMs)).mapEmpty() : moved;
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);
       chain = chain.compose(v -> vertx.undeploy(id).recover(err -> {

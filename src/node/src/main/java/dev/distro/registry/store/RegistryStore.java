@@ -160,6 +160,19 @@ public final class RegistryStore {
   }
 
   /**
+   * Removes an instance if {@code holder} (a gRPC connection) still holds it: a copy registered
+   * since by another connection or over HTTP is not this connection's to remove.
+   */
+  public ChangeEvent deregisterHeld(ServiceKey key, String localId, String holder) {
+    long now = clock.monotonicMillis();
+    return locked(() -> {
+      Registration reg = find(key, localId);
+      return reg == null || !holder.equals(reg.instance.holder()) ? null
+          : removeLocked(reg, Reason.DEREGISTER, versions.next(), now, true);
+    });
+  }
+
+  /**
    * A heartbeat: renews the lease and, when the instance was unhealthy, makes it healthy again.
    *
    * @return the registration, or null when the instance is unknown

@@ -117,25 +117,26 @@ class ConsoleBrowserTest {
     Node node = TestNodes.standalone(vertx, Map.of());
     int port = node.config().port;
     Api api = new Api(vertx, port);
-    api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.7", "port", "8080",
-        "metadata", "{\"zone\":\"a\"}");
+    assertEquals(200, api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.7", "port", "8080",
+        "metadata", "{\"zone\":\"a\"}").statusCode());
     Cdp cdp = openConsole(port, "/console/");
 
-    Poll.until(Duration.ofSeconds(20), "the instance is listed", () ->
-        answered(cdp.poll("document.querySelector('#instances tbody').innerText"), t -> t.contains("10.0.0.7:8080")));
-    Poll.until(Duration.ofSeconds(10), "the member is shown UP", () ->
-        answered(cdp.poll("document.querySelector('#members tbody').innerText"), t -> t.contains("UP")));
+    showsWithin(cdp, 45, "the instance is listed", "document.querySelector('#instances tbody').innerText",
+        t -> t.contains("10.0.0.7:8080"));
+    showsWithin(cdp, 10, "the member is shown UP", "document.querySelector('#members tbody').innerText",
+        t -> t.contains("UP"));
     assertEquals("live", cdp.eval("document.getElementById('conn').textContent"));
     assertTrue(cdp.eval("document.querySelector('#instances tbody').innerText").contains("{\"zone\":\"a\"}"));
 
     api.delete("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.7", "port", "8080");
-    Poll.until(Duration.ofSeconds(10), "the deregistration shows without a reload", () ->
-        answered(cdp.poll("document.querySelector('#instances tbody').innerText"), t -> !t.contains("10.0.0.7")));
+    showsWithin(cdp, 10, "the deregistration shows without a reload",
+        "document.querySelector('#instances tbody').innerText",
+        t -> !t.contains("10.0.0.7"));
     assertEquals("live", cdp.eval("document.getElementById('conn').textContent"), "same page, still connected");
 
     api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.8", "port", "8080");
-    Poll.until(Duration.ofSeconds(10), "a new registration shows live", () ->
-        answered(cdp.poll("document.querySelector('#instances tbody').innerText"), t -> t.contains("10.0.0.8:8080")));
+    showsWithin(cdp, 10, "a new registration shows live", "document.querySelector('#instances tbody').innerText",
+        t -> t.contains("10.0.0.8:8080"));
     String png = cdp.call("Page.captureScreenshot", new JsonObject().put("format", "png")).getString("data");
     Files.createDirectories(Path.of("target"));
     Files.write(Path.of("target/console.png"), Base64.getDecoder().decode(png));
@@ -153,13 +154,14 @@ class ConsoleBrowserTest {
     Node node = TestNodes.standalone(vertx, Map.of("auth-enabled", "true", "auth-tokens-file", tokens.toString()));
     int port = node.config().port;
     Api api = new Api(vertx, port);
-    api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.9", "port", "8080",
-        "accessToken", "writer-token-0123456789abcdef");
+    assertEquals(200, api.post("/nacos/v1/ns/instance", "serviceName", "shop", "ip", "10.0.0.9", "port", "8080",
+        "accessToken", "writer-token-0123456789abcdef").statusCode(), "the writer registers");
     Cdp cdp = openConsole(port, "/console/#token=" + token);
-    Poll.until(Duration.ofSeconds(20), "the instance is listed through the token", () ->
-        answered(cdp.poll("document.querySelector('#instances tbody').innerText"), t -> t.contains("10.0.0.9:8080")));
-    Poll.until(Duration.ofSeconds(10), "the member is shown", () ->
-        answered(cdp.poll("document.querySelector('#members tbody').innerText"), t -> t.contains("UP")));
+    showsWithin(cdp, 45, "the instance is listed through the token",
+        "document.querySelector('#instances tbody').innerText",
+        t -> t.contains("10.0.0.9:8080"));
+    showsWithin(cdp, 10, "the member is shown", "document.querySelector('#members tbody').innerText",
+        t -> t.contains("UP"));
     assertEquals("true", cdp.eval("String(document.getElementById('auth').hidden)"), "no token field needed");
     // the same page without a token (a fresh tab): the node refuses, the console asks for one
     cdp.poll("sessionStorage.clear(); location.hash = ''; location.reload(); 'ok'");
@@ -167,6 +169,27 @@ class ConsoleBrowserTest {
         "false".equals(cdp.poll("String(document.getElementById('auth') && document.getElementById('auth').hidden)")));
     cdp.close();
     api.close();
+  }
+
+  /**
+   * Polls {@code expression} in the page until its answer satisfies {@code condition}; on failure
+   * the message carries the last answer and how many DevTools sessions were used.
+   */
+  static void showsWithin(Cdp cdp, int seconds, String what, String expression,
+      java.util.function.Predicate<String> condition) {
+    String[] last = {null};
+    try {
+      Poll.until(Duration.ofSeconds(seconds), what, () -> {
+        String a = cdp.poll(expression);
+        if (a != null) {
+          last[0] = a;
+        }
+        return answered(a, condition);
+      });
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + " (last answer: " + last[0] + ", DevTools sessions: " + cdp.sessions
+          + ")", e);
+    }
   }
 
   /** An answer that arrived and satisfies {@code condition}; no answer satisfies nothing. */
@@ -182,14 +205,28 @@ class ConsoleBrowserTest {
     }
   }
 
-  /** A minimal DevTools protocol client over one page's WebSocket. */
+  /**
+   * A minimal DevTools protocol client over one page's WebSocket. A session that leaves a command
+   * unanswered (seen while a page loads or reloads on a busy machine: the page is live, the
+   * session never answers again) is replaced by a fresh one on the same page.
+   */
   static final class Cdp {
-    private final WebSocket ws;
+    private final Vertx vertx;
+    private final String url;
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<Integer, Promise<JsonObject>> pending = new ConcurrentHashMap<>();
+    private WebSocket ws;
+    int sessions;
 
     Cdp(Vertx vertx, String url) {
-      ws = Wait.on(vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+      this.vertx = vertx;
+      this.url = url;
+      ws = connect();
+    }
+
+    private WebSocket connect() {
+      sessions++;
+      return Wait.on(vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
               .setMaxFrameSize(64 * 1024 * 1024).setMaxMessageSize(64 * 1024 * 1024))
           .connect(new io.vertx.core.http.WebSocketConnectOptions().setAbsoluteURI(url)).map(w -> {
             w.textMessageHandler(t -> {
@@ -216,9 +253,9 @@ class ConsoleBrowserTest {
     }
 
     /**
-     * {@link #eval} for a condition polled until a deadline: a command Chromium leaves unanswered
-     * for 5 s (it happens while a page loads or reloads on a busy machine) is null, which satisfies
-     * no condition ({@link #answered}), and the poll asks again within its own deadline.
+     * {@link #eval} for a condition polled until a deadline: a command left unanswered for 5 s is
+     * null, which satisfies no condition ({@link #answered}); the session is replaced and the poll
+     * asks again within its own deadline.
      */
     String poll(String expression) {
       int id = ids.incrementAndGet();
@@ -233,6 +270,9 @@ class ConsoleBrowserTest {
         return v == null ? null : String.valueOf(v);
       } catch (java.util.concurrent.TimeoutException e) {
         pending.remove(id);
+        WebSocket stuck = ws;
+        stuck.close();
+        ws = connect();
         return null;
       }
     }

@@ -69,7 +69,7 @@ class SyncCodecFuzzTest {
     // the entries as a sync (from a member that owns nothing here), then as a repair from the owner
     SyncCodec.OwnerFacts owner = new SyncCodec.OwnerFacts() {
       @Override
-      public boolean senderOwns(String ip, int port) {
+      public boolean senderOwns(dev.distro.registry.model.Instance i) {
         return true;
       }
     };

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distro.registry.testing.Poll;
+import dev.distro.registry.testing.TestCluster;
 import dev.distro.registry.testing.TestNodes;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -69,7 +70,7 @@ class NodeProcessIT {
 
   @Test
   void startsStandalone_servesTheApi_andStopsOnSigterm() throws Exception {
-    int port = TestNodes.freePort();
+    int port = TestCluster.freePortPairForTests();
     long t0 = System.nanoTime();
     Process p = start("--port=" + port, "--host=127.0.0.1", "--bind=127.0.0.1");
     Poll.until(Duration.ofSeconds(30), "ready", () -> status(port, "/health/ready") == 200);
@@ -90,7 +91,7 @@ class NodeProcessIT {
 
   @Test
   void jsonLogFormat_oneObjectPerLine() throws Exception {
-    int port = TestNodes.freePort();
+    int port = TestCluster.freePortPairForTests();
     Process p = start("--port=" + port, "--host=127.0.0.1", "--bind=127.0.0.1", "--log-format=json");
     Poll.until(Duration.ofSeconds(30), "ready", () -> status(port, "/health/ready") == 200);
     p.destroy();

@@ -88,7 +88,7 @@ final class FaultNodes implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
     cmd.addAll(List.of("-jar", jar.toString(), "--host=" + net.host(i),
-        "--bind=" + (net.launchPrefix(i).isEmpty() ? net.host(i) : "0.0.0.0"), "--port=" + net.port(i),
+        "--bind=" + (net.launchPrefix(i).isEmpty() ? net.host(i) : "0.0.0.0"), "--port=" + net.port(i), "--grpc-port=0",
         "--cluster-conf=" + clusterConf, "--fault-injection=true"));
     Path log = dir.resolve("node" + (i + 1) + ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -52,7 +52,7 @@ class GrpcTransportTest {
     connections = new SdkConnections(3);
     Map<String, GrpcServerVerticle.Handler> handlers = Map.of("EchoRequest",
         (c, p) -> Future.succeededFuture(Payload.of("EchoResponse", p.json())));
-    server = new GrpcServerVerticle(new GrpcServerVerticle.Settings("127.0.0.1", 0, 10, ready::get,
+    server = new GrpcServerVerticle(new GrpcServerVerticle.Settings("127.0.0.1", 0, 10, "127.0.0.1:8848", ready::get, () -> false,
         () -> System.nanoTime() / 1_000_000), connections, handlers, new HttpServerOptions());
     Wait.on(vertx.deployVerticle(server));
     client = http2();

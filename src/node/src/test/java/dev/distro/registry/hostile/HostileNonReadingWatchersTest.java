@@ -128,7 +128,7 @@ class HostileNonReadingWatchersTest {
   void startNode(int port) throws IOException {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-cp", cp, "dev.distro.registry.Main", "--port=" + port, "--host=127.0.0.1", "--bind=127.0.0.1",
+        "-cp", cp, "dev.distro.registry.Main", "--port=" + port, "--grpc-port=0", "--host=127.0.0.1", "--bind=127.0.0.1",
         "--expire-instances=false");
     stderr = Files.createTempFile("distro-node", ".err");
     node = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile())

@@ -59,6 +59,7 @@ public final class TestCluster implements AutoCloseable {
     s.put("forward-timeout-ms", "500");
     s.put("health-sweep-interval-ms", "50");
     s.putAll(overrides);
+    s.putIfAbsent("grpc-port", "0"); // a test that wants the gRPC port asks for it
     this.settings = s;
   }
 
@@ -179,7 +180,7 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
-  /** A port p with p + 1001 free too (the peer port). */
+  /** A port p with p + 1000 and p + 1001 free too (the gRPC and peer ports). */
   public static int freePortPairForTests() {
     return freePortPair();
   }
@@ -187,7 +188,7 @@ public final class TestCluster implements AutoCloseable {
   static int freePortPair() {
     for (int i = 0; i < 1000; i++) {
       int p = TestNodes.freePort();
-      if (p + 1001 < 32768 && TestNodes.bindable(p + 1001)) {
+      if (p + 1001 < 32768 && TestNodes.bindable(p + 1001) && TestNodes.bindable(p + 1000)) {
         return p;
       }
     }

@@ -68,6 +68,7 @@ public final class TestNodes {
     s.put("http-instances", "2");
     s.put("health-sweep-interval-ms", "50");
     s.putAll(overrides);
+    s.putIfAbsent("grpc-port", "0"); // a test that wants the gRPC port asks for it
     try {
       return Wait.on(Node.start(vertx, NodeConfig.of(s), clock));
     } catch (ConfigException e) {
