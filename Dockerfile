@@ -8,7 +8,8 @@
 # No secret is built into the image: pass DISTRO_CLUSTER_SECRET when the container
 # starts (for example from a Kubernetes Secret).
 #
-# Ports: 8848 is the client port (Nacos API, probes); 9849 is the peer port, opened
+# Ports: 8848 is the client port (Nacos API, probes); 9848 the gRPC port for Nacos
+# 2.x/3.x clients (they dial the client port + 1000); 9849 is the peer port, opened
 # only in cluster mode.
 
 FROM maven:3.9-eclipse-temurin-17 AS build
@@ -26,7 +27,7 @@ RUN groupadd --system --gid 10001 distro \
 WORKDIR /app
 COPY --from=build --chown=10001:10001 /src/target/distro-node.jar /app/distro-node.jar
 USER 10001:10001
-EXPOSE 8848 9849
+EXPOSE 8848 9848 9849
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:+UseG1GC"
 # Exec form: java is PID 1 and receives SIGTERM itself, which starts the graceful shutdown.
 ENTRYPOINT ["java", "-jar", "/app/distro-node.jar"]

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The unmodified nacos-client 2.5.1 against a node's gRPC port: it checks the server, opens its
+ * The unmodified nacos-client (2.5.1 in src/compat, 3.1.0 in src/compat3) against a node's gRPC port: it checks the server, opens its
  * bi-stream, sets the connection up and reports the server UP; closing it closes the connection.
  */
 class GrpcHandshakeTest {
@@ -47,6 +47,27 @@ class GrpcHandshakeTest {
       }
     }
     throw new IOException("no free port pair");
+  }
+
+  /**
+   * Client ports for {@code n} nodes, each with its gRPC (+ 1000) and peer (+ 1001) ports free, and no
+   * port of one node equal to a port of another (consecutive free ports would put one node's peer
+   * port on the next one's gRPC port).
+   */
+  static int[] freePortPairs(int n) throws IOException {
+    int[] out = new int[n];
+    java.util.Set<Integer> used = new java.util.HashSet<>();
+    for (int i = 0; i < n; i++) {
+      int p;
+      do {
+        p = freePortPair();
+      } while (used.contains(p) || used.contains(p + 1000) || used.contains(p + 1001));
+      used.add(p);
+      used.add(p + 1000);
+      used.add(p + 1001);
+      out[i] = p;
+    }
+    return out;
   }
 
   static void until(long seconds, String what, BooleanSupplier done) throws InterruptedException {
@@ -85,7 +106,9 @@ class GrpcHandshakeTest {
           && node.grpcConnections().all().iterator().next().registered());
       SdkConnection c = node.grpcConnections().all().iterator().next();
       assertEquals("naming", c.module());
-      assertTrue(c.clientVersion().startsWith("Nacos-Java-Client:v2.5"), c.clientVersion());
+      // the client generation this module runs (2.5 in src/compat, 3.1 in src/compat3)
+      assertTrue(c.clientVersion().startsWith("Nacos-Java-Client:v" + System.getProperty("nacos.client.major", "2")),
+          c.clientVersion());
       assertEquals("127.0.0.1", c.remoteIp());
     } finally {
       naming.shutDown();

@@ -1,6 +1,7 @@
 package dev.distro.compat;
 
 import static dev.distro.compat.GrpcHandshakeTest.freePortPair;
+import static dev.distro.compat.GrpcHandshakeTest.freePortPairs;
 import static dev.distro.compat.GrpcHandshakeTest.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The unmodified nacos-client 2.5.1 using a node for naming over gRPC: register, subscribe and get
+ * The unmodified nacos-client (2.5.1 in src/compat, 3.1.0 in src/compat3) using a node for naming over gRPC: register, subscribe and get
  * pushes, query, list services, batch register and deregister, and its instances going with its
  * connection; in a two-node cluster, instances registered over one node's connections are listed
  * by the other, and go there too when the client leaves; with auth on, the token from its login.
@@ -194,8 +195,9 @@ class NamingOverGrpcTest {
 
   @Test
   void inATwoNodeCluster_theOtherNodeListsWhatAConnectionHolds_untilTheClientLeaves() throws Exception {
-    int a = freePortPair();
-    int b = freePortPair();
+    int[] ports = freePortPairs(2);
+    int a = ports[0];
+    int b = ports[1];
     String members = "127.0.0.1:" + a + ",127.0.0.1:" + b;
     String secret = "compat-cluster-secret-0123456789";
     Node nodeA = start(Map.of("port", String.valueOf(a), "members", members, "cluster-secret", secret));
@@ -224,6 +226,53 @@ class NamingOverGrpcTest {
       until(10, svc + " gone from the other node", () -> uncheckedListed(b, svc).isEmpty());
     }
     until(10, "the subscriber there is told", () -> seen.get(seen.size() - 1).isEmpty());
+  }
+
+  @Test
+  void whenItsNodeStops_theClientMovesToTheOther_andItsInstanceStaysListedThroughout() throws Exception {
+    int[] ports = freePortPairs(2);
+    int a = ports[0];
+    int b = ports[1];
+    String members = "127.0.0.1:" + a + ",127.0.0.1:" + b;
+    String secret = "compat-cluster-secret-0123456789";
+    Node nodeA = start(Map.of("port", String.valueOf(a), "members", members, "cluster-secret", secret));
+    Node nodeB = start(Map.of("port", String.valueOf(b), "members", members, "cluster-secret", secret));
+    until(20, "both nodes in service", () -> nodeA.status().ready() && nodeB.status().ready()
+        && nodeA.cluster().ring().members().size() == 2 && nodeB.cluster().ring().members().size() == 2);
+    Properties p = new Properties();
+    p.setProperty(PropertyKeyConst.SERVER_ADDR, members);
+    p.setProperty(PropertyKeyConst.NAMING_LOAD_CACHE_AT_START, "false");
+    NamingService provider = NacosFactory.createNamingService(p);
+    clients.add(provider);
+    provider.registerInstance("moving", "DEFAULT_GROUP", instance("10.0.3.1", 7000, "DEFAULT"));
+    until(10, "listed on both nodes", () -> uncheckedListed(a, "moving").size() == 1
+        && uncheckedListed(b, "moving").size() == 1);
+    Node holder = nodeA.grpcConnections().size() == 1 ? nodeA : nodeB;
+    Node survivor = holder == nodeA ? nodeB : nodeA;
+    int survivorPort = survivor.config().port;
+
+    // the survivor's list, read without pause while the holder stops and the client moves
+    List<String> gaps = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread watcher = new Thread(() -> {
+      while (watching.get()) {
+        List<String> now = uncheckedListed(survivorPort, "moving");
+        if (!now.equals(List.of("10.0.3.1:7000"))) {
+          gaps.add(now.toString());
+        }
+      }
+    });
+    watcher.start();
+    holder.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    until(30, "the client registered again through the survivor, which now holds its instance", () -> {
+      var reg = survivor.store().find(new dev.distro.registry.model.ServiceKey("public", "DEFAULT_GROUP", "moving"),
+          "10.0.3.1#7000#DEFAULT");
+      return reg != null && survivor.cluster().self().equals(reg.instance().holderNode());
+    });
+    watching.set(false);
+    watcher.join();
+    assertEquals(List.of(), gaps, "what the survivor listed while the client moved");
+    assertTrue(holder.grpcConnections().resetsSent.sum() >= 1, "the stopping node asked its client to move");
   }
 
   @Test

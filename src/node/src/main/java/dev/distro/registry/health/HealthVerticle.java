@@ -365,8 +365,12 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
       }
       return;
     }
-    queue.schedule(reg, now + Math.max(TICK_MS, held ? Math.min(holderGraceMs, inst.beatTimeoutMs())
-        : inst.beatTimeoutMs()));
+    if (held) {
+      // looked at again when the grace would run out, counted from the last round seen so far
+      queue.schedule(reg, Math.max(now + TICK_MS, fresh + grace + 1));
+      return;
+    }
+    queue.schedule(reg, now + Math.max(TICK_MS, inst.beatTimeoutMs()));
   }
 
   /** How long a replica survives without its owner's renewal: the delete timeout plus three verify rounds. */
@@ -428,6 +432,10 @@ public final class HealthVerticle extends VerticleBase implements ChangeListener
 
   /** When the lease must next be judged; an unhealthy instance that never expires is re-read once per timeout. */
   private long nextLook(Instance inst, long beat) {
+    if (inst.holder() != null) {
+      // no lease of its own: judged by its connection or its holder's rounds, looked at soon
+      return 0;
+    }
     if (!expireInstances) {
       return inst.healthy() ? beat + inst.beatTimeoutMs() + 1 : store.clock().monotonicMillis() + inst.beatTimeoutMs();
     }

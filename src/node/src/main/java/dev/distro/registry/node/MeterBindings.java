@@ -26,6 +26,19 @@ public final class MeterBindings {
     gauges(meters, store, cluster, status, watch, liveness);
   }
 
+  /** The gRPC port's connections and pushes. */
+  static void grpc(PrometheusMeters meters, dev.distro.registry.grpc.SdkConnections g) {
+    meters.gauge("distro_grpc_connections", "gRPC client connections held", g, c -> c.size());
+    meters.gauge("distro_grpc_connections_refused", "gRPC connections refused for the limit (since start)", g,
+        c -> c.refused());
+    meters.counter("distro_grpc_pushes", "pushes sent to gRPC subscribers", g.pushesSent);
+    meters.counter("distro_grpc_pushes_acked", "pushes the gRPC client acknowledged", g.pushesAcked);
+    meters.counter("distro_grpc_pushes_failed", "pushes unanswered within 5 s or refused (sent again)", g.pushesFailed);
+    meters.counter("distro_grpc_detections_failed", "gRPC connections closed for not answering detection",
+        g.detectionsFailed);
+    meters.counter("distro_grpc_resets", "gRPC clients asked to move (node stopping or cut off)", g.resetsSent);
+  }
+
   /** The counters of {@link Counters}, with their Prometheus names. */
   public static void counters(PrometheusMeters meters, Counters m) {
     meters.counter("distro_registrations", "instances added (client or peer)", m.registrations);

@@ -134,6 +134,7 @@ public final class Node {
     }
     chain.forEach(store::addListener);
     MeterBindings.bind(meters, metrics, store, cluster, status, watch, liveness);
+    MeterBindings.grpc(meters, grpcConnections);
 
     HttpParts http = new HttpParts(config, store, switches, status, metrics, meters, cluster, watch, liveness,
         access, runtimeFaults, peerClients, push);

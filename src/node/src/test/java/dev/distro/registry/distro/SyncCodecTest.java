@@ -2,6 +2,7 @@ package dev.distro.registry.distro;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.model.Instance;
@@ -68,5 +69,23 @@ class SyncCodecTest {
     Instance i = new Instance(new ServiceKey("public", "DEFAULT_GROUP", "s".repeat(NodeConfig.MAX_SERVICE_NAME_LENGTH + 1)),
         "DEFAULT", "10.0.0.1", 80, 1.0, true, true, true, Map.of(), peer.versions().next());
     assertEquals(1, apply(peer, i).rejected);
+  }
+
+  @Test
+  void theHolderOfAConnectionHeldInstance_travels_andAMalformedOneIsRefused() throws Exception {
+    RegistryStore peer = new RegistryStore(clock);
+    ServiceKey svc = new ServiceKey("public", "G", "held");
+    Instance i = new Instance(svc, "DEFAULT", "10.0.0.1", 80, 1.0, true, true, true, Map.of(), peer.versions().next(),
+        Instance.holder("10.1.0.1:8848", "1700000000000_10.0.0.9_5000"));
+    assertEquals(1, apply(peer, i).applied);
+    assertEquals("10.1.0.1:8848/1700000000000_10.0.0.9_5000", peer.find(svc, i.localId()).instance().holder());
+    assertEquals("10.1.0.1:8848", peer.find(svc, i.localId()).instance().holderNode());
+    for (String bad : new String[] {"no-slash", "/conn", "node/", "node/with space", "x".repeat(Instance.MAX_HOLDER)
+        + "/c"}) {
+      Instance b = new Instance(svc, "DEFAULT", "10.0.0.2", 80, 1.0, true, true, true, Map.of(),
+          peer.versions().next(), bad);
+      assertEquals(1, apply(peer, b).rejected, bad);
+      assertNull(peer.find(svc, b.localId()), bad);
+    }
   }
 }

@@ -69,7 +69,7 @@ class ClusterProcessIT {
     Files.writeString(clusterConf, conf.toString());
     for (int i = 0; i < 3; i++) {
       ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx256m", "-jar", NodeProcessIT.jar().toString(), "--port=" + ports[i], "--host=127.0.0.1",
+          "-Xmx256m", "-jar", NodeProcessIT.jar().toString(), "--port=" + ports[i], "--grpc-port=0", "--host=127.0.0.1",
           "--bind=127.0.0.1", "--cluster-conf=" + clusterConf, "--verify-interval-ms=1000", "--ping-interval-ms=500")
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(dir.resolve("node" + i + ".log").toFile());
