@@ -25,6 +25,7 @@ import java.util.Map;
  * <pre>
  * {"o":"put","ns":"public","g":"DEFAULT_GROUP","s":"svc","c":"DEFAULT","ip":"10.0.0.1","p":8080,
  *  "w":1.0,"h":true,"e":true,"m":{"k":"v"},"v":117029638569574400}
+ *   (+ "hd":"10.0.0.2:8848/1700000000000_10.1.2.3_53412" for an instance held by a gRPC connection)
  * {"o":"del","ns":"public","g":"DEFAULT_GROUP","s":"svc","c":"DEFAULT","ip":"10.0.0.1","p":8080,"v":...}
  * {"o":"sput","ns":"public","g":"G","s":"svc","pt":0.5,"m":{},"sel":"{\"type\":\"none\"}","x":true,"v":...}
  * {"o":"sdel","ns":"public","g":"G","s":"svc","v":...}

@@ -57,9 +57,17 @@ public final class GrpcServerVerticle extends VerticleBase {
    * @param self this node's member address: the holder of the instances its connections register
    * @param ready whether the node is in service (a client checking a node that is not is sent on)
    * @param cutOff whether the node is cut off from most members (its clients are asked to move)
+   * @param lookMs how often connections are looked at ({@link #LOOK_MS})
+   * @param detectAfterMs the silence after which a client is asked whether it is there ({@link #DETECT_AFTER_MS})
    */
   public record Settings(String bind, int port, int maxStreamsPerConnection, String self, BooleanSupplier ready,
-      BooleanSupplier cutOff, LongSupplier monotonicMillis) { }
+      BooleanSupplier cutOff, LongSupplier monotonicMillis, long lookMs, long detectAfterMs) {
+
+    public Settings(String bind, int port, int maxStreamsPerConnection, String self, BooleanSupplier ready,
+        BooleanSupplier cutOff, LongSupplier monotonicMillis) {
+      this(bind, port, maxStreamsPerConnection, self, ready, cutOff, monotonicMillis, LOOK_MS, DETECT_AFTER_MS);
+    }
+  }
 
   /** A request type's handler: the connection it came on, the request; the answer. */
   @FunctionalInterface
@@ -94,7 +102,7 @@ public final class GrpcServerVerticle extends VerticleBase {
     server = vertx.createHttpServer(o);
     server.connectionHandler(this::connected);
     server.requestHandler(this::request);
-    lookTimer = vertx.setPeriodic(LOOK_MS, t -> look());
+    lookTimer = vertx.setPeriodic(settings.lookMs(), t -> look());
     return server.listen();
   }
 
@@ -123,7 +131,7 @@ public final class GrpcServerVerticle extends VerticleBase {
         connections.reset(c, DETECT_TIMEOUT_MS);
         continue;
       }
-      if (!c.detecting && now - c.lastActive() >= DETECT_AFTER_MS) {
+      if (!c.detecting && now - c.lastActive() >= settings.detectAfterMs()) {
         c.detecting = true;
         String id = connections.nextRequestId();
         c.request(id, Messages.clientDetection(id), DETECT_TIMEOUT_MS).onComplete(ar -> {

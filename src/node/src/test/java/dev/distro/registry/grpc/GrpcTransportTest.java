@@ -18,12 +18,12 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.junit5.VertxExtension;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,13 +38,9 @@ class GrpcTransportTest {
   GrpcServerVerticle server;
   HttpClient client;
   final AtomicBoolean ready = new AtomicBoolean(true);
-
-  /** What a unary call answered: the gRPC status and, when there was one, the message. */
-  record Answer(int status, Payload payload) {
-    JsonNode json() throws Exception {
-      return Json.parse(payload.json());
-    }
-  }
+  final AtomicBoolean cutOff = new AtomicBoolean(false);
+  /** Silence before detection: long here, so that no other test's idle connection is probed. */
+  long detectAfterMs = 600_000;
 
   @BeforeEach
   void start(Vertx vertx) {
@@ -52,8 +48,9 @@ class GrpcTransportTest {
     connections = new SdkConnections(3);
     Map<String, GrpcServerVerticle.Handler> handlers = Map.of("EchoRequest",
         (c, p) -> Future.succeededFuture(Payload.of("EchoResponse", p.json())));
-    server = new GrpcServerVerticle(new GrpcServerVerticle.Settings("127.0.0.1", 0, 10, "127.0.0.1:8848", ready::get, () -> false,
-        () -> System.nanoTime() / 1_000_000), connections, handlers, new HttpServerOptions());
+    server = new GrpcServerVerticle(new GrpcServerVerticle.Settings("127.0.0.1", 0, 10, "127.0.0.1:8848", ready::get,
+        cutOff::get, () -> System.nanoTime() / 1_000_000, 100, detectAfterMs), connections, handlers,
+        new HttpServerOptions());
     Wait.on(vertx.deployVerticle(server));
     client = http2();
   }
@@ -69,60 +66,24 @@ class GrpcTransportTest {
   }
 
   static Payload request(String type, String json) {
-    return new Payload(type, "192.0.2.2", Map.of("app", "test"), json.getBytes(StandardCharsets.UTF_8));
+    return RawGrpc.request(type, json);
   }
 
-  Answer unary(HttpClient via, String path, String contentType, Buffer body) {
-    return Wait.on(via.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path)
-            .putHeader("content-type", contentType).putHeader("te", "trailers"))
-        .compose(req -> req.send(body).compose(resp -> resp.body().map(b -> {
-          String status = resp.getTrailer("grpc-status") != null ? resp.getTrailer("grpc-status")
-              : resp.getHeader("grpc-status");
-          Payload[] p = new Payload[1];
-          if (!"application/grpc".equals(resp.getHeader("content-type"))) {
-            return new Answer(resp.statusCode(), null);
-          }
-          new Frames.Deframer(1 << 20, m -> {
-            try {
-              p[0] = Payload.decode(m);
-            } catch (Payload.Malformed e) {
-              throw new AssertionError(e);
-            }
-          }, f -> {
-            throw new AssertionError(f.message());
-          }).feed(b);
-          return new Answer(status == null ? resp.statusCode() : Integer.parseInt(status), p[0]);
-        }))));
+  RawGrpc.Answer unary(HttpClient via, String path, String contentType, Buffer body) {
+    return RawGrpc.unary(via, path, contentType, body);
   }
 
-  Answer unary(HttpClient via, Payload p) {
-    return unary(via, GrpcServerVerticle.UNARY, "application/grpc", Frames.frame(p.encode()));
+  RawGrpc.Answer unary(HttpClient via, Payload p) {
+    return RawGrpc.unary(via, p);
   }
 
-  /** Opens the bi-stream and sends a ConnectionSetupRequest; collects what the server sends on it. */
   List<Payload> setUp(HttpClient via, boolean abilityTable) {
-    List<Payload> received = new CopyOnWriteArrayList<>();
-    HttpClientRequest req = Wait.on(via.request(new RequestOptions().setMethod(HttpMethod.POST)
-        .setURI(GrpcServerVerticle.BI_STREAM).putHeader("content-type", "application/grpc")));
-    req.response().onSuccess(resp -> {
-      Frames.Deframer d = new Frames.Deframer(1 << 20, m -> {
-        try {
-          received.add(Payload.decode(m));
-        } catch (Payload.Malformed e) {
-          throw new AssertionError(e);
-        }
-      }, f -> { });
-      resp.handler(d::feed);
-    });
-    String json = "{\"headers\":{},\"clientVersion\":\"Nacos-Java-Client:v2.5.1\",\"labels\":{\"source\":\"sdk\","
-        + "\"module\":\"naming\"}" + (abilityTable ? ",\"abilityTable\":{}" : "") + ",\"module\":\"internal\"}";
-    req.write(Frames.frame(request("ConnectionSetupRequest", json).encode()));
-    return received;
+    return RawGrpc.setUp(via, abilityTable);
   }
 
   @Test
   void serverCheck_answersTheConnectionId_andNegotiation() throws Exception {
-    Answer a = unary(client, request("ServerCheckRequest", "{\"headers\":{},\"module\":\"internal\"}"));
+    RawGrpc.Answer a = unary(client, request("ServerCheckRequest", "{\"headers\":{},\"module\":\"internal\"}"));
     assertEquals(0, a.status());
     assertEquals("ServerCheckResponse", a.payload().type());
     JsonNode j = a.json();
@@ -137,7 +98,7 @@ class GrpcTransportTest {
   @Test
   void aNodeNotReady_refusesServerCheck_soClientsTryAnother() throws Exception {
     ready.set(false);
-    Answer a = unary(client, request("ServerCheckRequest", "{}"));
+    RawGrpc.Answer a = unary(client, request("ServerCheckRequest", "{}"));
     assertEquals(0, a.status(), "in-band");
     assertEquals("ErrorResponse", a.payload().type());
     assertEquals(Messages.SERVER_NOT_STARTED, a.json().path("errorCode").asInt());
@@ -151,13 +112,13 @@ class GrpcTransportTest {
     Poll.until(Duration.ofSeconds(5), "SetupAck on the bi-stream", () -> !pushed.isEmpty());
     assertEquals("SetupAckRequest", pushed.get(0).type());
     Poll.until(Duration.ofSeconds(5), "registered", () -> connections.all().iterator().next().registered());
-    Answer health = unary(client, request("HealthCheckRequest", "{}"));
+    RawGrpc.Answer health = unary(client, request("HealthCheckRequest", "{}"));
     assertEquals("HealthCheckResponse", health.payload().type());
     assertEquals(200, health.json().path("resultCode").asInt());
     SdkConnection c = connections.all().iterator().next();
     assertEquals("naming", c.module());
     assertEquals("Nacos-Java-Client:v2.5.1", c.clientVersion());
-    Answer echo = unary(client, request("EchoRequest", "{\"x\":1}"));
+    RawGrpc.Answer echo = unary(client, request("EchoRequest", "{\"x\":1}"));
     assertEquals("EchoResponse", echo.payload().type());
     assertEquals(1, echo.json().path("x").asInt());
     assertEquals(Messages.NO_HANDLER, unary(client, request("ConfigQueryRequest", "{}")).json().path("errorCode").asInt());
@@ -211,5 +172,57 @@ class GrpcTransportTest {
     fourth.close();
     Poll.until(Duration.ofSeconds(5), "closed connections are gone", () -> connections.size() == 0);
     assertTrue(closed.size() >= 3, closed.toString());
+  }
+
+  @Test
+  void aNodeCutOffFromMostMembers_refusesServerCheck_andAsksItsClientsToMove() throws Exception {
+    List<Payload> pushed = setUp(client, false);
+    Poll.until(Duration.ofSeconds(5), "registered", () -> !connections.all().isEmpty()
+        && connections.all().iterator().next().registered());
+    cutOff.set(true);
+    Poll.until(Duration.ofSeconds(5), "a ConnectResetRequest on the bi-stream",
+        () -> pushed.stream().anyMatch(p -> p.type().equals("ConnectResetRequest")));
+    assertTrue(connections.all().iterator().next().resetByServer(), "its instances stay while it moves");
+    assertEquals(1, connections.resetsSent.sum(), "asked once, not at every look");
+    RawGrpc.Answer check = unary(http2(), request("ServerCheckRequest", "{}"));
+    assertEquals("ErrorResponse", check.payload().type(), "a client that checks this node is sent on");
+    assertEquals(Messages.SERVER_NOT_STARTED, check.json().path("errorCode").asInt());
+  }
+
+  @Test
+  void aClientThatDoesNotAnswerDetection_losesItsConnection_oneThatAnswersKeepsIt() throws Exception {
+    client.close();
+    Wait.on(vertx.undeploy(server.deploymentID()));
+    detectAfterMs = 300;
+    start(vertx);
+    // the silent one: set up, then never answers a server request
+    setUp(client, false);
+    Poll.until(Duration.ofSeconds(5), "registered", () -> connections.size() == 1
+        && connections.all().iterator().next().registered());
+    Poll.until(Duration.ofSeconds(15), "closed after an unanswered detection", () -> connections.size() == 0);
+    assertEquals(1, connections.detectionsFailed.sum());
+    // the live one answers every ClientDetectionRequest with its requestId
+    HttpClient live = http2();
+    HttpClientRequest req = Wait.on(live.request(new RequestOptions().setMethod(HttpMethod.POST)
+        .setURI(GrpcServerVerticle.BI_STREAM).putHeader("content-type", "application/grpc")));
+    AtomicInteger answered = new AtomicInteger();
+    req.response().onSuccess(resp -> resp.handler(new Frames.Deframer(1 << 20, m -> {
+      try {
+        Payload p = Payload.decode(m);
+        if (p.type().equals("ClientDetectionRequest")) {
+          String id = Json.parse(p.json()).path("requestId").asText();
+          req.write(Frames.frame(request("ClientDetectionResponse", "{\"resultCode\":200,\"requestId\":\"" + id
+              + "\"}").encode()));
+          answered.incrementAndGet();
+        }
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    }, f -> { })::feed));
+    req.write(Frames.frame(request("ConnectionSetupRequest", "{\"labels\":{\"module\":\"naming\"}}").encode()));
+    Poll.until(Duration.ofSeconds(15), "three detections answered", () -> answered.get() >= 3);
+    assertEquals(1, connections.size(), "the client that answers keeps its connection");
+    assertEquals(1, connections.detectionsFailed.sum());
+    live.close();
   }
 }
