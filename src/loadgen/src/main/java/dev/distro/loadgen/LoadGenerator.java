@@ -122,9 +122,16 @@ public final class LoadGenerator {
     }
     Vertx vertx = Vertx.vertx();
     try {
-      new LoadGenerator(vertx, opts).run();
-    } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      try {
+        new LoadGenerator(vertx, opts).run();
+      } finally {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      // a failed run ends the process: threads it started (the baseline's server) must not keep
+      // it alive, as a script waiting for it would wait for ever
+      e.printStackTrace();
+      System.exit(1);
     }
   }
 
