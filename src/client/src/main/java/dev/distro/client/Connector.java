@@ -179,7 +179,7 @@ final class Connector {
     holder[0] = new WatchSubscription(filter, () -> context.runOnContext(v -> unsubscribe(holder[0])));
     context.runOnContext(v -> {
       if (closed) {
-        holder[0].ready().completeExceptionally(new IllegalStateException("client closed"));
+        settle(holder[0], new IllegalStateException("client closed"));
         return;
       }
       Sub s = new Sub("s" + (++nextSubId), filter, holder[0]);
@@ -201,7 +201,7 @@ final class Connector {
       ws = null;
       gen++;
       for (Sub s : subs.values()) {
-        s.handle.ready().completeExceptionally(new IllegalStateException("client closed"));
+        settle(s.handle, new IllegalStateException("client closed"));
       }
       Future<Void> closing = w == null ? Future.succeededFuture()
           : w.close((short) 1000, "client closing").recover(t -> Future.succeededFuture());
@@ -471,8 +471,10 @@ final class Connector {
   private void onHello(JsonNode f) {
     String e = text(f, "epoch");
     helloSeen = true;
+    if (!e.equals(epoch)) {
+      revision = 0; // revisions count within one epoch: the status shows what was applied from this one
+    }
     epoch = e;
-    revision = f.path("revision").asLong(revision);
     if (subs.isEmpty()) {
       maybeLive();
     }
@@ -577,7 +579,7 @@ final class Connector {
     if (s != null && FATAL_SUBSCRIBE_ERRORS.contains(code)) {
       LOG.log(Level.WARNING, "watch: {0} refused subscription {1} to {2}: {3} {4}", node, s.id, s.filter, code, message);
       subs.remove(s.id);
-      s.handle.ready().completeExceptionally(new WatchException(code, message));
+      settle(s.handle, new WatchException(code, message));
       maybeLive();
     } else {
       LOG.log(Level.WARNING, "watch: error from {0}: {1} {2}", node, code, message);
@@ -585,8 +587,26 @@ final class Connector {
   }
 
   private void ready(Sub s) {
-    s.handle.ready().complete(null);
+    settle(s.handle, null);
     maybeLive();
+  }
+
+  /** Completes a subscription's ready future on the delivery executor: its continuations never run on the event loop. */
+  private void settle(WatchSubscription handle, Throwable failure) {
+    if (handle.ready().isDone()) {
+      return;
+    }
+    try {
+      options.getDeliveryExecutor().execute(() -> {
+        if (failure == null) {
+          handle.ready().complete(null);
+        } else {
+          handle.ready().completeExceptionally(failure);
+        }
+      });
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "the delivery executor refused a task: {0}", e.toString());
+    }
   }
 
   /** LIVE once every subscription has its state on this connection; the failure count starts again. */

@@ -93,6 +93,11 @@ final class Nodes implements AutoCloseable {
     return s;
   }
 
+  /** Nodes running elsewhere (processes the caller starts and stops): only the HTTP helpers. */
+  static Nodes external(List<Integer> ports) {
+    return new Nodes(ports, Map.of());
+  }
+
   /** The token the HTTP helpers send (for nodes with auth on). */
   Nodes token(String token) {
     this.token = token;
