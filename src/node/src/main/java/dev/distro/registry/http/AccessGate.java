@@ -121,6 +121,10 @@ final class AccessGate {
     } else if (node.access.enabled() && node.access.authenticate(watchToken(hs.headers(), hs.query())) == null) {
       node.metrics.clientErrors.increment();
       hs.reject(401);
+    } else if (!node.status.ready()) {
+      // starting (its snapshot not loaded: a watcher would get a partial registry, then a storm
+      // of changes), stopping, or out of service: the client goes to another node
+      hs.reject(503);
     } else {
       hs.accept();
     }

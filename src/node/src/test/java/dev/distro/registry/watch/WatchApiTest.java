@@ -78,6 +78,22 @@ class WatchApiTest {
   }
 
   @Test
+  void aNodeNotInService_refusesTheUpgrade503_soTheClientGoesElsewhere() {
+    node.status().markNotReady("loading its snapshot (test)");
+    io.vertx.core.http.WebSocketClient ws = vertx.createWebSocketClient();
+    Throwable t = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class, () -> Wait.on(ws.connect(
+        new io.vertx.core.http.WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.config().port)
+            .setURI("/nacos/v1/ns/watch"))));
+    while (t.getCause() != null && !(t instanceof io.vertx.core.http.UpgradeRejectedException)) {
+      t = t.getCause();
+    }
+    assertEquals(503, ((io.vertx.core.http.UpgradeRejectedException) t).getStatus());
+    node.status().markReady();
+    WatchClient c = connect();
+    c.await(Duration.ofSeconds(5), "hello once in service", f -> f.getString("type").equals("hello"));
+  }
+
+  @Test
   void snapshotThenOrderedEvents_register_update_unhealthy_expiry_deregister() {
     api.post(I, "serviceName", "w", "ip", "10.0.0.1", "port", "1");
     WatchClient c = connect();
