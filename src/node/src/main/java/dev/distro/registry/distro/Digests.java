@@ -1,9 +1,12 @@
 package dev.distro.registry.distro;
 
 import dev.distro.registry.model.Instance;
+import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.Versions;
 import dev.distro.registry.store.Scan;
 import dev.distro.registry.support.Fnv64;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -45,10 +48,20 @@ public final class Digests {
   }
 
   static long entryHash(Instance i) {
-    return Fnv64.mix(keyHash(i) ^ Fnv64.mix(i.version()));
+    return entryHash(keyHash(i), i.version());
   }
 
-  /** Digests over the instances for which {@code owned} holds. O(instances); run off the event loop. */
+  static long entryHash(long keyHash, long version) {
+    return Fnv64.mix(keyHash ^ Fnv64.mix(version));
+  }
+
+  /** Who owns an entry: by its address, or by its holder's member when a gRPC connection holds it. */
+  @FunctionalInterface
+  public interface Owned {
+    boolean test(String ip, int port, String holderNode);
+  }
+
+  /** Digests over the instances for which {@code owned} holds, all versions. O(instances). */
   public static long[] compute(RegistryStore store, Predicate<Instance> owned) {
     long[] d = new long[BUCKETS];
     Scan.registrations(store, r -> {
@@ -57,6 +70,60 @@ public final class Digests {
         d[bucketOf(i)] += entryHash(i);
       }
     });
+    return d;
+  }
+
+  /**
+   * Digests of the owned entries as they stood at {@code settledBefore} (wall ms), as far as this
+   * node can tell: an instance whose latest version is younger counts with the version it replaced
+   * ({@link Registration#prevVersion}), and one deleted since with the version the delete removed
+   * (its tombstone's). A change still on its way to a peer then makes no difference between the
+   * owner's digests and the peer's: before this, an owner that had changed or deleted an instance
+   * in the last moments left it out while the peer still counted its older copy, and under steady
+   * churn nearly every round found differences and sent repairs. O(instances + tombstones); run off
+   * the event loop.
+   */
+  public static long[] computeSettled(RegistryStore store, Owned owned, long settledBefore) {
+    long[] d = new long[BUCKETS];
+    Scan.registrations(store, r -> {
+      Instance i = r.instance();
+      long v = i.version();
+      if (Versions.millisOf(v) > settledBefore) {
+        v = r.prevVersion();
+        if (v == 0 || Versions.millisOf(v) > settledBefore) {
+          return;
+        }
+      }
+      if (owned.test(i.ip(), i.port(), i.holderNode())) {
+        long k = keyHash(i);
+        d[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, v);
+      }
+    });
+    for (Map.Entry<String, RegistryStore.Tombstone> e : store.tombstones().entrySet()) {
+      RegistryStore.Tombstone t = e.getValue();
+      if (t.prev() == 0 || Versions.millisOf(t.version()) <= settledBefore
+          || Versions.millisOf(t.prev()) > settledBefore) {
+        continue;
+      }
+      String key = e.getKey();
+      // {namespace}##{group}@@{service}#{ip}#{port}#{cluster}; service deletes ("svc:") have no prev
+      int c = key.lastIndexOf('#');
+      int p = c <= 0 ? -1 : key.lastIndexOf('#', c - 1);
+      int a = p <= 0 ? -1 : key.lastIndexOf('#', p - 1);
+      if (a <= 0) {
+        continue;
+      }
+      int port;
+      try {
+        port = Integer.parseInt(key.substring(p + 1, c));
+      } catch (NumberFormatException ex) {
+        continue;
+      }
+      if (owned.test(key.substring(a + 1, p), port, t.holderNode())) {
+        long k = keyHash(key);
+        d[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, t.prev());
+      }
+    }
     return d;
   }
 

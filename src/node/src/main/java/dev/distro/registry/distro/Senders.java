@@ -53,6 +53,10 @@ final class Senders {
         && (senderRing == null || from.equals(senderRing.ownerOf(i.ip(), i.port())));
   }
 
+  String ownerIn(Rendezvous senderRing, String ip, int port) {
+    return senderRing != null ? senderRing.ownerOf(ip, port) : cluster.ownerOf(ip, port);
+  }
+
   String ownerIn(Rendezvous senderRing, Instance i) {
     return senderRing != null ? Ownership.ownerIn(senderRing, i) : cluster.ownerOf(i);
   }

@@ -50,8 +50,8 @@ public final class VerifyHandler {
     long settledBefore = cutoff != null && cutoff.canConvertToLong() ? cutoff.asLong() : Long.MAX_VALUE;
     // "the sender's instances" as the sender's ring says, so that a moment of disagreement between
     // the rings (a member just came back) is not a mismatch
-    return vertx.executeBlocking(() -> Digests.compute(store,
-        i -> from.equals(senders.ownerIn(ring, i)) && Versions.millisOf(i.version()) <= settledBefore),
+    return vertx.executeBlocking(() -> Digests.computeSettled(store,
+        (ip, port, holder) -> from.equals(holder != null ? holder : senders.ownerIn(ring, ip, port)), settledBefore),
         false).transform(ar -> Future.succeededFuture(ar.failed() ? PeerAnswer.error(500, "digest failed")
             : PeerAnswer.ok(mismatched(ar.result(), theirs))));
   }

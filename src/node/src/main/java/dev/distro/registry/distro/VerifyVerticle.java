@@ -120,8 +120,9 @@ public final class VerifyVerticle extends VerticleBase {
     // One ring for the whole round (digests and repairs), and it travels with them: a peer whose
     // ring differs for a moment (a member just came back) judges "owned by the sender" by this one.
     Rendezvous ring = cluster.view().ring();
-    return vertx.executeBlocking(() -> Digests.compute(store,
-            i -> ownedHere(ring, i) && Versions.millisOf(i.version()) <= settledBefore), false)
+    String self = cluster.self();
+    return vertx.executeBlocking(() -> Digests.computeSettled(store,
+            (ip, port, holder) -> self.equals(holder != null ? holder : ring.ownerOf(ip, port)), settledBefore), false)
         .compose(digests -> {
           StringBuilder sb = new StringBuilder(Digests.BUCKETS * 21 + 64);
           JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self())

@@ -111,7 +111,7 @@ final class PeerWrites {
   private ChangeEvent reassertLocked(Registration reg) {
     Instance prev = reg.instance;
     Instance next = prev.withVersion(versions.next());
-    reg.instance = next;
+    reg.replace(next);
     return store.commit(reg, Type.MODIFIED, Reason.BEAT, prev, next, next.version());
   }
 

@@ -33,6 +33,12 @@ public final class Registration {
   private final ServiceEntry service;
   private final String localId;
   volatile Instance instance;
+  /**
+   * The version this registration held before its latest change (0: none): what the instance was
+   * before a change that may still be on its way to the other members. Verify digests use it for a
+   * change younger than their cutoff ({@code distro/Digests}).
+   */
+  private volatile long prevVersion;
   private volatile long lastBeat;
   private volatile long clientSeen;
   volatile boolean removed;
@@ -54,6 +60,17 @@ public final class Registration {
 
   public String localId() {
     return localId;
+  }
+
+  /** Replaces the instance (write lock held), remembering the version it replaces. */
+  void replace(Instance next) {
+    prevVersion = instance.version();
+    instance = next;
+  }
+
+  /** The version held before the latest change; 0 when there was none. */
+  public long prevVersion() {
+    return prevVersion;
   }
 
   public Instance instance() {

@@ -42,7 +42,18 @@ public final class RegistryStore {
    * The version of a delete, kept so that older copies of the deleted value are refused; {@code at}
    * is when it was made here, on the monotonic clock (for pruning).
    */
-  public record Tombstone(long version, long at) { }
+  public record Tombstone(long version, long at, long prev, String holderNode) {
+
+    /**
+     * @param prev the version of the instance the delete removed (0: none held, or unknown)
+     * @param holderNode the member whose gRPC connection held it (null: none)
+     */
+    public Tombstone { }
+
+    public Tombstone(long version, long at) {
+      this(version, at, 0, null);
+    }
+  }
 
   private final ConcurrentHashMap<ServiceKey, ServiceEntry> services = new ConcurrentHashMap<>();
   private final Tombstones tombstones = new Tombstones();
@@ -145,7 +156,7 @@ public final class RegistryStore {
         return null;
       }
       Instance next = desired.withVersion(versions.next());
-      reg.instance = next;
+      reg.replace(next);
       return commit(reg, Type.MODIFIED, reason, prev, next, next.version());
     });
   }
@@ -206,7 +217,7 @@ public final class RegistryStore {
       }
       Instance prev = reg.instance;
       Instance next = prev.withHealthy(false, versions.next());
-      reg.instance = next;
+      reg.replace(next);
       return commit(reg, Type.MODIFIED, Reason.UNHEALTHY, prev, next, next.version());
     });
   }
@@ -358,7 +369,7 @@ public final class RegistryStore {
         return null;
       }
     }
-    reg.instance = next;
+    reg.replace(next);
     return commit(reg, Type.MODIFIED, reason, prev, next, next.version());
   }
 
@@ -376,7 +387,7 @@ public final class RegistryStore {
     instanceCount--;
     Instance prev = reg.instance;
     if (tombstone) {
-      tombstones.put(prev.globalKey(), version, now);
+      tombstones.put(prev.globalKey(), version, now, prev.version(), prev.holderNode());
     }
     ChangeEvent event = commit(reg, Type.DELETED, reason, prev, null, version);
     if (entry.instances.isEmpty() && !entry.meta.explicit()) {

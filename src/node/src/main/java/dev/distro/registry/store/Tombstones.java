@@ -34,6 +34,11 @@ final class Tombstones {
     byKey.put(globalKey, new Tombstone(version, now));
   }
 
+  /** The same, with the removed instance's version and its holder's member (null: none). */
+  void put(String globalKey, long version, long now, long prev, String holderNode) {
+    byKey.put(globalKey, new Tombstone(version, now, prev, holderNode));
+  }
+
   void putService(ServiceKey key, long version, long now) {
     byKey.put(SERVICE_PREFIX + key, new Tombstone(version, now));
   }

@@ -1,0 +1,78 @@
+package dev.distro.registry.distro;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.distro.registry.model.Instance;
+import dev.distro.registry.model.ServiceKey;
+import dev.distro.registry.store.ChangeEvent.Reason;
+import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.Versions;
+import dev.distro.registry.testing.FakeClock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Verify digests as the entries stood at the round's cutoff: a change or a delete the owner made
+ * after it, still on its way to a peer, makes no difference between the owner's digests and the
+ * peer's (before, the owner left the instance out and the peer counted its older copy: a repair
+ * at nearly every round under churn); a copy the peer lacks still does.
+ */
+class SettledDigestsTest {
+
+  static final ServiceKey SVC = new ServiceKey("public", "DEFAULT_GROUP", "s");
+  final FakeClock clock = new FakeClock();
+  final RegistryStore owner = new RegistryStore(clock);
+  final RegistryStore peer = new RegistryStore(clock);
+
+  static Instance inst(String ip, boolean healthy) {
+    return new Instance(SVC, "DEFAULT", ip, 80, 1.0, healthy, true, true, Map.of(), 0);
+  }
+
+  /** Registers on the owner and delivers the same version to the peer, as a sync would. */
+  void registerEverywhere(String ip) {
+    Instance i = owner.register(inst(ip, true)).current();
+    peer.applyRemote(i, Reason.SYNC);
+  }
+
+  long[] digests(RegistryStore store, long settledBefore) {
+    return Digests.computeSettled(store, (ip, port, holder) -> true, settledBefore);
+  }
+
+  /** The old rule: only versions at or before the cutoff, each instance by its current version. */
+  long[] currentVersionsOnly(RegistryStore store, long settledBefore) {
+    return Digests.compute(store, i -> Versions.millisOf(i.version()) <= settledBefore);
+  }
+
+  @Test
+  void aChangeAndADeleteInFlight_makeNoDifference_butAMissingCopyDoes() {
+    registerEverywhere("10.0.0.1");
+    registerEverywhere("10.0.0.2");
+    registerEverywhere("10.0.0.3");
+    clock.advance(Duration.ofSeconds(10));
+    long cutoff = clock.millis() - 2_000;
+    // on the owner, just now: 10.0.0.1 marked unhealthy, 10.0.0.2 deregistered; neither has reached the peer
+    owner.update(SVC, "10.0.0.1#80#DEFAULT", i -> i.withHealthy(false, i.version()), Reason.UNHEALTHY);
+    owner.deregister(SVC, "10.0.0.2#80#DEFAULT", Reason.DEREGISTER);
+    assertFalse(Arrays.equals(currentVersionsOnly(owner, cutoff), currentVersionsOnly(peer, cutoff)),
+        "the rule this replaces saw a difference here");
+    assertArrayEquals(digests(owner, cutoff), digests(peer, cutoff), "changes younger than the cutoff");
+
+    // the changes arrive at the peer: still equal, before and after the cutoff passes them
+    peer.applyRemote(owner.find(SVC, "10.0.0.1#80#DEFAULT").instance(), Reason.SYNC);
+    peer.applyRemoteDelete(SVC, "10.0.0.2#80#DEFAULT",
+        owner.tombstones().get(SVC + "#10.0.0.2#80#DEFAULT").version(), Reason.SYNC);
+    assertArrayEquals(digests(owner, cutoff), digests(peer, cutoff), "delivered, still younger than the cutoff");
+    clock.advance(Duration.ofSeconds(5));
+    long later = clock.millis() - 2_000;
+    assertArrayEquals(digests(owner, later), digests(peer, later), "delivered and settled");
+
+    // a copy the peer never received, older than the cutoff: a real difference, found
+    owner.register(inst("10.0.0.4", true));
+    clock.advance(Duration.ofSeconds(5));
+    long last = clock.millis() - 2_000;
+    assertFalse(Arrays.equals(digests(owner, last), digests(peer, last)), "a copy missing on the peer");
+  }
+}
