@@ -177,6 +177,33 @@ class NamingOverGrpcTest {
   }
 
   @Test
+  void aOneXRegistrationIsSeenByTheClient_andAfterANodeRestartTheClientRegistersAgain() throws Exception {
+    int port = freePortPair();
+    Node node = start(Map.of("port", String.valueOf(port)));
+    NamingService provider = client(port);
+    provider.registerInstance("redo", "DEFAULT_GROUP", instance("10.0.4.1", 80, "DEFAULT"));
+    // a 1.x client's registration, over HTTP as it sends it
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+        + "/nacos/v1/ns/instance?serviceName=redo&ip=10.0.4.2&port=80")).POST(HttpRequest.BodyPublishers.noBody())
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    until(10, "the 2.x client sees both", () -> {
+      try {
+        return ipPorts(provider.getAllInstances("redo", false)).equals("10.0.4.1:80,10.0.4.2:80");
+      } catch (NacosException e) {
+        return false;
+      }
+    });
+
+    node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    nodes.remove(node);
+    Node again = start(Map.of("port", String.valueOf(port)));
+    until(30, "the client registered again on the restarted node (its redo)",
+        () -> uncheckedListed(port, "redo").contains("10.0.4.1:80"));
+    assertTrue(again.grpcConnections().size() >= 1);
+  }
+
+  @Test
   void badInstancesAreRefusedWithTheReason_andChangeNothing() throws Exception {
     int port = freePortPair();
     start(Map.of("port", String.valueOf(port)));

@@ -185,4 +185,31 @@ class NamingHandlersTest {
     assertEquals(List.of("10.0.0.1#80#DEFAULT"), node.store().service(ORDERS).registrations().stream()
         .map(r -> r.localId()).toList());
   }
+
+  @Test
+  void aSubscriberThatNeverAcks_holdsOnePushPerService_retriedAfterTheTimeout_andOthersAreServed()
+      throws Exception {
+    start(Map.of());
+    List<Payload> pushed = RawGrpc.setUp(client, true, "naming"); // answers nothing it is sent
+    Poll.until(Duration.ofSeconds(5), "set up", () -> node.grpcConnections().size() == 1
+        && node.grpcConnections().all().iterator().next().registered());
+    call("SubscribeServiceRequest", "{\"namespace\":\"public\",\"serviceName\":\"orders\","
+        + "\"groupName\":\"DEFAULT_GROUP\",\"subscribe\":true,\"clusters\":\"\"}");
+    for (int i = 1; i <= 200; i++) {
+      node.store().register(new Instance(ORDERS, "DEFAULT", "10.3.0." + (i % 250 + 1), i, 1.0, true, true, true,
+          Map.of(), 0));
+    }
+    var conns = node.grpcConnections();
+    Poll.until(Duration.ofSeconds(15), "the unanswered push timed out and was sent again",
+        () -> conns.pushesFailed.sum() >= 1 && conns.pushesSent.sum() >= 2);
+    Poll.until(Duration.ofSeconds(5), "the pushes reached the client", () -> pushed.stream()
+        .filter(p -> p.type().equals("NotifySubscriberRequest")).count() >= 2);
+    assertTrue(conns.pushesSent.sum() <= 3, "200 changes, one service: pushes sent " + conns.pushesSent.sum());
+    // the node keeps serving: another client's query is answered at once
+    HttpClient other = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false).setDefaultHost("127.0.0.1").setDefaultPort(node.config().grpcPort));
+    RawGrpc.Answer q = RawGrpc.unary(other, RawGrpc.request("ServerCheckRequest", "{}"));
+    assertEquals("ServerCheckResponse", q.payload().type());
+    other.close();
+  }
 }
