@@ -71,6 +71,10 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   }
 
   private final java.util.concurrent.atomic.LongAdder flushes = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder encodes = new java.util.concurrent.atomic.LongAdder();
+  /** The last batch encoded in this flush, and its body (event loop only; cleared at each flush). */
+  private List<ChangeEvent> lastBatch;
+  private byte[] lastBody;
   private final NodeConfig config;
   private final RegistryStore store;
   private final Counters metrics;
@@ -150,6 +154,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
 
   void flush() {
     flushes.increment();
+    lastBatch = null;
     List<Member> members = cluster.peers();
     for (Member m : members) {
       PeerQueue q = queues.computeIfAbsent(m.address(), a -> new PeerQueue());
@@ -188,6 +193,8 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
         send(q.getKey(), pq);
       }
     }
+    lastBatch = null;
+    lastBody = null;
   }
 
   private void send(String peer, PeerQueue pq) {
@@ -198,7 +205,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
       it.remove();
     }
     pq.settle();
-    String body = SyncCodec.syncBody(cluster.self(), batch, store);
+    byte[] body = encoded(batch);
     pq.inFlight = true;
     peers.peer(peer, HttpMethod.POST, "/distro/sync", Buffer.buffer(body), SYNC_TIMEOUT_MS)
         .onComplete(ar -> {
@@ -228,6 +235,33 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
           pq.failures++;
           pq.notBefore = store.clock().monotonicMillis() + backoffMs(o, pq.failures);
         });
+  }
+
+  /**
+   * The sync body of {@code batch}, encoded once for every peer of this flush that gets the same
+   * changes in the same order (the usual case: every peer's queue received the same changes), not
+   * once per peer.
+   */
+  private byte[] encoded(List<ChangeEvent> batch) {
+    if (lastBatch != null && lastBatch.size() == batch.size()) {
+      boolean same = true;
+      for (int i = 0; i < batch.size() && same; i++) {
+        same = lastBatch.get(i) == batch.get(i);
+      }
+      if (same) {
+        return lastBody;
+      }
+    }
+    encodes.increment();
+    byte[] body = SyncCodec.syncBody(cluster.self(), batch, store).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    lastBatch = batch;
+    lastBody = body;
+    return body;
+  }
+
+  /** Sync bodies encoded (tests: one per flush when every peer gets the same batch). */
+  long encodes() {
+    return encodes.sum();
   }
 
   /**

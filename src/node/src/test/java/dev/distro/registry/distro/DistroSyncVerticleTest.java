@@ -202,4 +202,51 @@ class DistroSyncVerticleTest {
     }
     assertEquals(null, bad.get());
   }
+
+  @Test
+  void aBatchForTwoPeers_isEncodedOnce_andBothGetTheSameBody() throws Exception {
+    int selfPort = TestCluster.freePortPairForTests();
+    int[] peerPorts = {TestCluster.freePortPairForTests(), TestCluster.freePortPairForTests()};
+    self = "127.0.0.1:" + selfPort;
+    List<String> peers = List.of("127.0.0.1:" + peerPorts[0], "127.0.0.1:" + peerPorts[1]);
+    Map<String, String> s = new HashMap<>(Map.of("host", "127.0.0.1", "bind", "127.0.0.1",
+        "port", String.valueOf(selfPort), "members", self + "," + String.join(",", peers),
+        "cluster-secret", TestCluster.SECRET, "batch-window-ms", "10"));
+    cluster = new Cluster(self);
+    cluster.setMembers(List.of(self, peers.get(0), peers.get(1)));
+    List<List<String>> bodies = List.of(new java.util.concurrent.CopyOnWriteArrayList<>(),
+        new java.util.concurrent.CopyOnWriteArrayList<>());
+    for (int k = 0; k < 2; k++) {
+      cluster.pingResult(peers.get(k), true, Member.State.UP, false);
+      List<String> mine = bodies.get(k);
+      Wait.on(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+        mine.add(b.toString());
+        req.response().end("{}");
+      })).listen(peerPorts[k] + NodeConfig.PEER_PORT_OFFSET, "127.0.0.1"), 20);
+    }
+    sync = new DistroSyncVerticle(NodeConfig.of(s), store, metrics, meters, cluster, new Liveness(),
+        new PeerClients(NodeConfig.of(s), self, null));
+    store.addListener(sync);
+    Wait.on(vertx.deployVerticle(sync), 20);
+    for (int i = 1; i <= 50; i++) {
+      register(i);
+    }
+    Poll.until(Duration.ofSeconds(10), "both peers have all 50 changes", () -> sync.pending(peers.get(0)) == 0
+        && sync.pending(peers.get(1)) == 0 && metrics.syncEntriesSent.sum() == 100);
+    // batch boundaries may differ when one peer answers sooner; the changes and their order do not
+    List<List<String>> entries = new java.util.ArrayList<>();
+    for (List<String> peerBodies : bodies) {
+      List<String> flat = new java.util.ArrayList<>();
+      for (String b : peerBodies) {
+        new io.vertx.core.json.JsonObject(b).getJsonArray("entries").forEach(e -> flat.add(e.toString()));
+      }
+      entries.add(flat);
+    }
+    assertEquals(entries.get(0), entries.get(1), "both peers got the same changes in the same order");
+    long distinct = java.util.stream.Stream.concat(bodies.get(0).stream(), bodies.get(1).stream()).distinct().count();
+    long sent = bodies.get(0).size() + bodies.get(1).size();
+    assertEquals(distinct, sync.encodes(), "each distinct batch encoded once");
+    org.junit.jupiter.api.Assertions.assertTrue(distinct < sent, "at least one batch went to both peers from one"
+        + " encoding: " + distinct + " encodings for " + sent + " requests");
+  }
 }
