@@ -43,6 +43,11 @@ public final class Digests {
     return (int) Long.remainderUnsigned(keyHash(i), BUCKETS);
   }
 
+  /** {@link #bucketOf(Instance)} from the registration's cached key hash. */
+  public static int bucketOf(Registration r) {
+    return (int) Long.remainderUnsigned(r.keyHash(Digests::keyHash), BUCKETS);
+  }
+
   public static int bucketOf(String globalKey) {
     return (int) Long.remainderUnsigned(keyHash(globalKey), BUCKETS);
   }
@@ -67,7 +72,8 @@ public final class Digests {
     Scan.registrations(store, r -> {
       Instance i = r.instance();
       if (owned.test(i)) {
-        d[bucketOf(i)] += entryHash(i);
+        long k = r.keyHash(Digests::keyHash);
+        d[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, i.version());
       }
     });
     return d;
@@ -95,7 +101,7 @@ public final class Digests {
         }
       }
       if (owned.test(i.ip(), i.port(), i.holderNode())) {
-        long k = keyHash(i);
+        long k = r.keyHash(Digests::keyHash);
         d[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, v);
       }
     });

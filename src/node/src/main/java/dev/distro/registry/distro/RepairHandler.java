@@ -94,7 +94,7 @@ public final class RepairHandler {
     for (ServiceEntry s : store.services()) {
       for (Registration r : s.registrations()) {
         Instance i = r.instance();
-        if (!targeted.contains(Digests.bucketOf(i)) || listed.contains(i.globalKey())
+        if (!targeted.contains(Digests.bucketOf(r)) || listed.contains(i.globalKey())
             || !senders.senderOwns(from, ring, i)) {
           continue;
         }

@@ -208,7 +208,7 @@ public final class VerifyVerticle extends VerticleBase {
       }
       Scan.registrations(store, r -> {
         Instance i = r.instance();
-        List<Registration> in = content.get(Digests.bucketOf(i));
+        List<Registration> in = content.get(Digests.bucketOf(r));
         if (in != null && ownedHere(ring, i)) {
           in.add(r);
         }

@@ -39,6 +39,9 @@ public final class Registration {
    * change younger than their cutoff ({@code distro/Digests}).
    */
   private volatile long prevVersion;
+  /** The hash of the instance's global key (fixed for a registration), computed when first asked. */
+  private long keyHash;
+  private volatile boolean keyHashed;
   private volatile long lastBeat;
   private volatile long clientSeen;
   volatile boolean removed;
@@ -66,6 +69,19 @@ public final class Registration {
   void replace(Instance next) {
     prevVersion = instance.version();
     instance = next;
+  }
+
+  /**
+   * {@code keyHash} of the instance's global key, computed once: the key (service, ip, port,
+   * cluster) never changes for a registration, and verify digests and repairs hash every instance
+   * at every round. Racing first callers compute the same value.
+   */
+  public long keyHash(java.util.function.ToLongFunction<Instance> hash) {
+    if (!keyHashed) {
+      keyHash = hash.applyAsLong(instance);
+      keyHashed = true;
+    }
+    return keyHash;
   }
 
   /** The version held before the latest change; 0 when there was none. */
