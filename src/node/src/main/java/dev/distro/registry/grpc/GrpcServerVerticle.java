@@ -115,7 +115,8 @@ public final class GrpcServerVerticle extends VerticleBase {
   /**
    * Every {@link #LOOK_MS}: a connection silent for {@link #DETECT_AFTER_MS} (a live client probes
    * every 5 s) is asked {@code ClientDetectionRequest} and closed, its instances with it, when no
-   * answer comes (half-open TCP, a frozen client); while the node is cut off from most members,
+   * answer comes (half-open TCP, a frozen client); one never set up is closed after that silence;
+   * while the node is cut off from most members,
    * every connection is asked to move ({@code ConnectResetRequest}) so its client registers on the
    * majority side.
    */
@@ -124,6 +125,12 @@ public final class GrpcServerVerticle extends VerticleBase {
     boolean cutOff = settings.cutOff().getAsBoolean();
     for (SdkConnection c : List.copyOf(mine.values())) {
       if (!c.registered()) {
+        // never set up (a client sets up within a second of connecting): after the same silence
+        // as a detection, the connection goes, so idle sockets cannot hold the node's connections
+        if (now - c.lastActive() >= settings.detectAfterMs()) {
+          connections.idleClosed.increment();
+          c.http().close();
+        }
         continue;
       }
       if (cutOff && !c.resetByServer()) {

@@ -46,6 +46,8 @@ public final class SdkConnections {
   public final LongAdder pushesFailed = new LongAdder();
   /** Connections closed because the client did not answer a detection request. */
   public final LongAdder detectionsFailed = new LongAdder();
+  /** Connections closed because they were never set up and stayed silent. */
+  public final LongAdder idleClosed = new LongAdder();
   /** ConnectResetRequests sent (node stopping, or cut off from most members). */
   public final LongAdder resetsSent = new LongAdder();
 
