@@ -83,6 +83,18 @@ class NamingOverGrpcTest {
     return node;
   }
 
+  /** A two-node cluster, both members in service and in each other's ring. */
+  Node[] startTwoNodes() throws Exception {
+    int[] ports = freePortPairs(2);
+    String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1];
+    String secret = "compat-cluster-secret-0123456789";
+    Node a = start(Map.of("port", String.valueOf(ports[0]), "members", members, "cluster-secret", secret));
+    Node b = start(Map.of("port", String.valueOf(ports[1]), "members", members, "cluster-secret", secret));
+    until(20, "both nodes in service", () -> a.status().ready() && b.status().ready()
+        && a.cluster().ring().members().size() == 2 && b.cluster().ring().members().size() == 2);
+    return new Node[] {a, b};
+  }
+
   NamingService client(int port, String... userAndPassword) throws NacosException {
     Properties p = new Properties();
     p.setProperty(PropertyKeyConst.SERVER_ADDR, "127.0.0.1:" + port);
@@ -232,15 +244,9 @@ class NamingOverGrpcTest {
 
   @Test
   void inATwoNodeCluster_theOtherNodeListsWhatAConnectionHolds_untilTheClientLeaves() throws Exception {
-    int[] ports = freePortPairs(2);
-    int a = ports[0];
-    int b = ports[1];
-    String members = "127.0.0.1:" + a + ",127.0.0.1:" + b;
-    String secret = "compat-cluster-secret-0123456789";
-    Node nodeA = start(Map.of("port", String.valueOf(a), "members", members, "cluster-secret", secret));
-    Node nodeB = start(Map.of("port", String.valueOf(b), "members", members, "cluster-secret", secret));
-    until(20, "both nodes in service", () -> nodeA.status().ready() && nodeB.status().ready()
-        && nodeA.cluster().ring().members().size() == 2 && nodeB.cluster().ring().members().size() == 2);
+    Node[] pair = startTwoNodes();
+    int a = pair[0].config().port;
+    int b = pair[1].config().port;
 
     NamingService provider = client(a);
     // instances whose ip:port hash to either member: a connection's node owns them all
@@ -267,15 +273,12 @@ class NamingOverGrpcTest {
 
   @Test
   void whenItsNodeStops_theClientMovesToTheOther_andItsInstanceStaysListedThroughout() throws Exception {
-    int[] ports = freePortPairs(2);
-    int a = ports[0];
-    int b = ports[1];
+    Node[] pair = startTwoNodes();
+    Node nodeA = pair[0];
+    Node nodeB = pair[1];
+    int a = nodeA.config().port;
+    int b = nodeB.config().port;
     String members = "127.0.0.1:" + a + ",127.0.0.1:" + b;
-    String secret = "compat-cluster-secret-0123456789";
-    Node nodeA = start(Map.of("port", String.valueOf(a), "members", members, "cluster-secret", secret));
-    Node nodeB = start(Map.of("port", String.valueOf(b), "members", members, "cluster-secret", secret));
-    until(20, "both nodes in service", () -> nodeA.status().ready() && nodeB.status().ready()
-        && nodeA.cluster().ring().members().size() == 2 && nodeB.cluster().ring().members().size() == 2);
     Properties p = new Properties();
     p.setProperty(PropertyKeyConst.SERVER_ADDR, members);
     p.setProperty(PropertyKeyConst.NAMING_LOAD_CACHE_AT_START, "false");

@@ -3,7 +3,6 @@ package dev.distro.registry.distro;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.Member;
-import dev.distro.registry.cluster.Ownership;
 import dev.distro.registry.cluster.Rendezvous;
 import dev.distro.registry.model.Instance;
 import java.util.ArrayList;
@@ -55,10 +54,6 @@ final class Senders {
 
   String ownerIn(Rendezvous senderRing, String ip, int port) {
     return senderRing != null ? senderRing.ownerOf(ip, port) : cluster.ownerOf(ip, port);
-  }
-
-  String ownerIn(Rendezvous senderRing, Instance i) {
-    return senderRing != null ? Ownership.ownerIn(senderRing, i) : cluster.ownerOf(i);
   }
 
   boolean isMember(String address) {

@@ -8,7 +8,6 @@ import dev.distro.registry.http.InstanceRules;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.store.RegistryStore;
-import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.support.Json;
 import dev.distro.registry.view.ServiceView;
 import io.vertx.core.Future;
@@ -63,7 +62,9 @@ public final class NamingHandlers {
     t.put("BatchInstanceRequest", (c, p) -> guarded(c, p, TokenTable.Access.WRITE, this::batch));
     t.put("ServiceQueryRequest", (c, p) -> guarded(c, p, TokenTable.Access.READ, this::query));
     t.put("SubscribeServiceRequest", (c, p) -> guarded(c, p, TokenTable.Access.READ, this::subscribe));
-    t.put("ServiceListRequest", (c, p) -> guarded(c, p, TokenTable.Access.READ, this::serviceList));
+    // a pass over every service: on a worker, as the HTTP service list runs on its pass pool
+    t.put("ServiceListRequest", (c, p) -> c.context().executeBlocking(
+        () -> guarded(c, p, TokenTable.Access.READ, this::serviceList).result(), false));
     return t;
   }
 
@@ -227,14 +228,7 @@ public final class NamingHandlers {
     String group = rules.group(n.path("groupName").asText(""));
     int pageNo = Math.max(1, n.path("pageNo").asInt(1));
     int pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, n.path("pageSize").asInt(10)));
-    List<String> names = new ArrayList<>();
-    for (ServiceEntry e : store.services()) {
-      ServiceKey k = e.key();
-      if (k.namespace().equals(ns) && k.group().equals(group)) {
-        names.add(k.name());
-      }
-    }
-    names.sort(null);
+    List<String> names = store.serviceNames(ns, group);
     long from = (long) (pageNo - 1) * pageSize;
     List<String> page = from >= names.size() ? List.of()
         : names.subList((int) from, (int) Math.min(names.size(), from + pageSize));

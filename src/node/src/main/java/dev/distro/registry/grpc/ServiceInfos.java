@@ -19,18 +19,7 @@ final class ServiceInfos {
   private ServiceInfos() { }
 
   static void write(JsonWriter w, ServiceKey key, String clusters, ServiceView.Hosts hosts, long now) {
-    w.beginObject()
-        .field("name", key.name())
-        .field("groupName", key.group())
-        .field("clusters", clusters)
-        .field("cacheMillis", CACHE_MILLIS)
-        .name("hosts").raw(hosts.json())
-        .field("lastRefTime", now)
-        .field("checksum", "")
-        .field("allIPs", false)
-        .field("reachProtectionThreshold", hosts.protectionReached())
-        .field("valid", true)
-        .endObject();
+    ServiceView.writeServiceInfo(w, key.name(), key.group(), clusters, hosts, CACHE_MILLIS, now);
   }
 
   /** A push: the request-level names are absent, as in Nacos's {@code buildNotifySubscriberRequest}. */

@@ -275,14 +275,7 @@ final class NamingApi {
     int pageSize = Params.intParam("pageSize", c.param("pageSize"), c.v2 ? 20 : 10, 1, c.v2 ? 500 : 1000);
     boolean v2 = c.v2;
     passes.answer(c, () -> {
-      List<String> names = new ArrayList<>();
-      for (ServiceEntry e : store.services()) {
-        ServiceKey k = e.key();
-        if (k.namespace().equals(ns) && k.group().equals(group)) {
-          names.add(k.name());
-        }
-      }
-      names.sort(null);
+      List<String> names = store.serviceNames(ns, group);
       JsonWriter w = new JsonWriter().beginObject().field("count", names.size()).name(v2 ? "services" : "doms")
           .beginArray();
       long from = (long) (pageNo - 1) * pageSize;

@@ -115,6 +115,19 @@ public final class RegistryStore {
     return services.values();
   }
 
+  /** The names (without group) of the services of {@code namespace} and {@code group}, sorted. O(services). */
+  public List<String> serviceNames(String namespace, String group) {
+    List<String> names = new java.util.ArrayList<>();
+    for (ServiceEntry e : services.values()) {
+      ServiceKey k = e.key();
+      if (k.namespace().equals(namespace) && k.group().equals(group)) {
+        names.add(k.name());
+      }
+    }
+    names.sort(null);
+    return names;
+  }
+
   public Registration find(ServiceKey key, String localId) {
     ServiceEntry entry = services.get(key);
     return entry == null ? null : entry.instances.get(localId);

@@ -184,10 +184,20 @@ public final class ServiceView {
 
   /** The full ServiceInfo object of {@code /instance/list}. */
   public static String serviceInfo(ServiceKey key, String clustersEcho, Hosts hosts, long cacheMillis, long now) {
-    StringBuilder sb = new StringBuilder(hosts.json().length() + 256);
-    JsonWriter w = new JsonWriter(sb).beginObject()
-        .field("name", key.groupedName())
-        .field("groupName", key.group())
+    JsonWriter w = new JsonWriter(new StringBuilder(hosts.json().length() + 256));
+    writeServiceInfo(w, key.groupedName(), key.group(), clustersEcho, hosts, cacheMillis, now);
+    return w.toString();
+  }
+
+  /**
+   * A ServiceInfo object: {@code name} as the caller's protocol has it (grouped for the HTTP lists,
+   * plain for gRPC), the hosts array as cached.
+   */
+  public static void writeServiceInfo(JsonWriter w, String name, String group, String clustersEcho, Hosts hosts,
+      long cacheMillis, long now) {
+    w.beginObject()
+        .field("name", name)
+        .field("groupName", group)
         .field("clusters", clustersEcho)
         .field("cacheMillis", cacheMillis)
         .name("hosts").raw(hosts.json())
@@ -195,7 +205,7 @@ public final class ServiceView {
         .field("checksum", "")
         .field("allIPs", false)
         .field("reachProtectionThreshold", hosts.protectionReached())
-        .field("valid", true);
-    return w.endObject().toString();
+        .field("valid", true)
+        .endObject();
   }
 }
