@@ -17,6 +17,7 @@ import com.alibaba.nacos.api.naming.pojo.ListView;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.model.Clock;
 import dev.distro.registry.node.Node;
+import dev.distro.registry.testing.TestCerts;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -96,7 +97,12 @@ class NamingOverGrpcTest {
   }
 
   NamingService client(int port, String... userAndPassword) throws NacosException {
+    return client(port, new Properties(), userAndPassword);
+  }
+
+  NamingService client(int port, Properties extra, String... userAndPassword) throws NacosException {
     Properties p = new Properties();
+    p.putAll(extra);
     p.setProperty(PropertyKeyConst.SERVER_ADDR, "127.0.0.1:" + port);
     p.setProperty(PropertyKeyConst.NAMING_LOAD_CACHE_AT_START, "false");
     p.setProperty("JM.SNAPSHOT.PATH", dir.toString());
@@ -337,6 +343,45 @@ class NamingOverGrpcTest {
     NacosException e = assertThrows(NacosException.class, () -> viewer.registerInstance("orders", "DEFAULT_GROUP",
         instance("10.0.0.6", 8080, "DEFAULT")));
     assertEquals(403, e.getErrCode(), e.getErrMsg());
+  }
+
+  @Test
+  void withClientTls_aClientTrustingTheCertificateIsServed_andAPlaintextOrDistrustingClientIsNot() throws Exception {
+    TestCerts certs = TestCerts.create(dir);
+    int port = freePortPair();
+    Node node = start(Map.of("port", String.valueOf(port), "client-tls", "true",
+        "tls-cert-file", certs.cert.toString(), "tls-key-file", certs.key.toString()));
+    Properties trusting = new Properties();
+    trusting.setProperty("nacos.remote.client.rpc.tls.enable", "true");
+    // the client trusts every server unless told not to
+    trusting.setProperty("nacos.remote.client.rpc.tls.trustAll", "false");
+    // a resource location: a bare path is looked up on the class path
+    trusting.setProperty("nacos.remote.client.rpc.tls.trustCollectionChainPath", "file:" + certs.cert);
+    NamingService provider = client(port, trusting);
+    provider.registerInstance("secure", "DEFAULT_GROUP", instance("10.0.5.1", 443, "DEFAULT"));
+    NamingService consumer = client(port, trusting);
+    List<String> seen = new CopyOnWriteArrayList<>();
+    consumer.subscribe("secure", event -> seen.add(ipPorts(((NamingEvent) event).getInstances())));
+    until(10, "a subscriber over TLS hears of the instance registered over TLS", () -> seen.contains("10.0.5.1:443"));
+    assertEquals(2, node.grpcConnections().size(), "two connections over TLS");
+
+    NamingService plain = client(port);
+    NacosException e = assertThrows(NacosException.class, () -> plain.registerInstance("secure", "DEFAULT_GROUP",
+        instance("10.0.5.2", 443, "DEFAULT")));
+    assertTrue(String.valueOf(e.getErrMsg()).contains("not connected"), "a plaintext client: " + e);
+    Properties distrusting = new Properties();
+    distrusting.setProperty("nacos.remote.client.rpc.tls.enable", "true");
+    distrusting.setProperty("nacos.remote.client.rpc.tls.trustAll", "false");
+    Path other = Files.createDirectories(dir.resolve("other"));
+    distrusting.setProperty("nacos.remote.client.rpc.tls.trustCollectionChainPath",
+        "file:" + TestCerts.create(other).cert);
+    NamingService stranger = client(port, distrusting);
+    e = assertThrows(NacosException.class, () -> stranger.registerInstance("secure", "DEFAULT_GROUP",
+        instance("10.0.5.3", 443, "DEFAULT")));
+    assertTrue(String.valueOf(e.getErrMsg()).contains("not connected"),
+        "a client that does not trust the certificate: " + e);
+    assertEquals("10.0.5.1:443", ipPorts(consumer.getAllInstances("secure", false)), "neither got in");
+    assertEquals(2, node.grpcConnections().size(), "neither holds a connection");
   }
 
   List<String> uncheckedListed(int port, String service) {
