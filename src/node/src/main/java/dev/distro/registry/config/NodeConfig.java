@@ -78,6 +78,8 @@ public final class NodeConfig {
   public final int grpcMaxStreams;
   /** Pushes waiting for their ack on one gRPC connection, at most. */
   public final int grpcMaxPendingPushes;
+  /** After a push to a connection, further changes within this window are merged into one push. */
+  public final long grpcPushMergeMs;
   /**
    * How long a copy of an instance held by another member's gRPC connection outlives that member's
    * last verify round here (a crashed or departed holder), and how long the instances of a
@@ -154,6 +156,7 @@ public final class NodeConfig {
     grpcPort = v.get("grpc-port") != null ? Values.intIn(v, "grpc-port", 0, 65535)
         : (port == 0 || port + GRPC_PORT_OFFSET > 65535 ? 0 : port + GRPC_PORT_OFFSET);
     grpcMaxPendingPushes = Values.intIn(v, "grpc-max-pending-pushes", 1, 100_000);
+    grpcPushMergeMs = Values.longIn(v, "grpc-push-merge-ms", 0, 60_000);
     holderGraceMs = Values.longIn(v, "holder-grace-ms", 1_000, 3_600_000);
     grpcMaxConnections = Values.intIn(v, "grpc-max-connections", 1, 1_000_000);
     grpcMaxStreams = Values.intIn(v, "grpc-max-streams", 1, 10_000);

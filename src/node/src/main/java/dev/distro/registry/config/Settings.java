@@ -35,6 +35,8 @@ final class Settings {
     def("grpc-port", null, "gRPC port for Nacos 2.x/3.x clients; default: port + 1000, where they dial; 0: off");
     def("grpc-max-pending-pushes", "64", "pushes to one gRPC connection waiting for the client's ack, at most;"
         + " more changes wait, merged per service");
+    def("grpc-push-merge-ms", "100", "a change of a subscribed service is pushed at once; further changes within"
+        + " this window after a push to the same connection are merged into one push at its end");
     def("holder-grace-ms", "30000", "how long instances held by another member's gRPC connection stay listed"
         + " after that member's last verify round (it crashed or left), and those of a connection this node asked"
         + " to move after it closed");

@@ -11,11 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Pushes {@code NotifySubscriberRequest} to the gRPC connections that subscribed to a service, after
- * every change to it, local or from a peer. Changes are merged per service and connection for
- * {@link #MERGE_MS}; one push per service and connection is in flight at a time (a change meanwhile
+ * every change to it, local or from a peer. The first change after a quiet spell goes out at once;
+ * further changes reaching a connection within {@code mergeMs} of its last flush wait for the end of
+ * that window and go out merged, per service (a burst of changes costs a subscriber at most one push
+ * per service per window, and a lone change waits for nothing). One push per service and
+ * connection is in flight at a time (a change meanwhile
  * is pushed after the ack), at most {@code maxPending} per connection, and none while the stream's
  * write queue is full. A push not acknowledged within {@link #ACK_TIMEOUT_MS}, or refused, is sent
  * again {@link #RETRY_MS} later, as long as the connection lives. A push always carries the
@@ -27,19 +31,20 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Pushes implements ChangeListener {
 
-  static final long MERGE_MS = 100;
   static final long ACK_TIMEOUT_MS = 5_000;
   static final long RETRY_MS = 1_000;
 
   private final RegistryStore store;
   private final SdkConnections connections;
   private final int maxPending;
+  private final long mergeMs;
   private final Map<ServiceKey, Set<SdkConnection>> subscribers = new ConcurrentHashMap<>();
 
-  public Pushes(RegistryStore store, SdkConnections connections, int maxPending) {
+  public Pushes(RegistryStore store, SdkConnections connections, int maxPending, long mergeMs) {
     this.store = store;
     this.connections = connections;
     this.maxPending = maxPending;
+    this.mergeMs = mergeMs;
   }
 
   /** Under the store's write lock: marks the service for its subscribers, nothing more. */
@@ -97,13 +102,22 @@ public final class Pushes implements ChangeListener {
 
   private void scheduleFlush(SdkConnection c) {
     if (c.flushScheduled.compareAndSet(false, true)) {
-      c.context().runOnContext(v -> c.context().owner().setTimer(MERGE_MS, t -> flush(c)));
+      c.context().runOnContext(v -> {
+        long wait = c.lastFlushNanos == 0 ? 0
+            : mergeMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - c.lastFlushNanos);
+        if (wait <= 0) {
+          flush(c);
+        } else {
+          c.context().owner().setTimer(wait, t -> flush(c));
+        }
+      });
     }
   }
 
   /** Sends what is marked and may be sent now (its event loop). */
   private void flush(SdkConnection c) {
     c.flushScheduled.set(false);
+    c.lastFlushNanos = System.nanoTime();
     if (connections.get(c.id()) != c) {
       c.dirty.clear();
       return;

@@ -53,6 +53,8 @@ public final class SdkConnection {
   final Set<ServiceKey> dirty = ConcurrentHashMap.newKeySet();
   /** A flush is scheduled on this connection's event loop. */
   final AtomicBoolean flushScheduled = new AtomicBoolean();
+  /** When {@link Pushes} last flushed this connection's changes (its event loop only; 0: never). */
+  volatile long lastFlushNanos;
 
   SdkConnection(String id, String holder, Context context, HttpConnection connection, String remoteIp,
       long nowMonotonicMs) {

@@ -110,7 +110,8 @@ public final class Node {
     WatchHub watch = new WatchHub(store, log, metrics, WatchHub.Limits.DEFAULT.withBudgetBytes(config.watchBudgetBytes));
     SdkConnections grpcConnections = new SdkConnections(config.grpcMaxConnections, clock::monotonicMillis,
         config.holderGraceMs);
-    Pushes grpcPushes = new Pushes(store, grpcConnections, config.grpcMaxPendingPushes);
+    Pushes grpcPushes = new Pushes(store, grpcConnections, config.grpcMaxPendingPushes,
+        config.grpcPushMergeMs);
 
     // ---- the verticles, each given what it uses ----
     HealthVerticle health = new HealthVerticle(store, switches, cluster, config.healthSweepIntervalMs,

@@ -187,6 +187,41 @@ class NamingHandlersTest {
   }
 
   @Test
+  void aLoneChange_isPushedAtOnce_andOnlyChangesWithinTheMergeWindowOfAPushWait() throws Exception {
+    start(Map.of("grpc-push-merge-ms", "3000"));
+    List<Payload> pushed = RawGrpc.setUp(client, true, "naming", true);
+    Poll.until(Duration.ofSeconds(5), "set up", () -> node.grpcConnections().size() == 1
+        && node.grpcConnections().all().iterator().next().registered());
+    SdkConnection c = node.grpcConnections().all().iterator().next();
+    var conns = node.grpcConnections();
+    call("SubscribeServiceRequest", "{\"namespace\":\"public\",\"serviceName\":\"orders\","
+        + "\"groupName\":\"DEFAULT_GROUP\",\"subscribe\":true,\"clusters\":\"\"}");
+    Poll.until(Duration.ofSeconds(5), "the subscription's own push, acknowledged", () -> conns.pushesAcked.sum() == 1);
+    long flushed = c.lastFlushNanos;
+    // a change inside the window of that push waits for the window's end, merged with the next
+    node.store().register(new Instance(ORDERS, "DEFAULT", "10.4.0.1", 80, 1.0, true, true, true, Map.of(), 0));
+    node.store().register(new Instance(ORDERS, "DEFAULT", "10.4.0.2", 80, 1.0, true, true, true, Map.of(), 0));
+    Poll.until(Duration.ofSeconds(10), "the merged push", () -> conns.pushesAcked.sum() == 2);
+    assertTrue(c.lastFlushNanos - flushed >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(3000),
+        "merged at the window's end");
+    assertTrue(notified(pushed).get(1).contains("10.4.0.1") && notified(pushed).get(1).contains("10.4.0.2"),
+        "both changes in one push: " + notified(pushed));
+    // once the window has passed, a lone change goes out at once: well before another window ends
+    long last = c.lastFlushNanos;
+    Poll.until(Duration.ofSeconds(10), "the window passed", () -> System.nanoTime() - last
+        > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(3100));
+    node.store().register(new Instance(ORDERS, "DEFAULT", "10.4.0.3", 80, 1.0, true, true, true, Map.of(), 0));
+    Poll.until(Duration.ofMillis(2000), "the lone change pushed without waiting for a window",
+        () -> notified(pushed).size() == 3 && notified(pushed).get(2).contains("10.4.0.3"));
+    assertEquals(3, conns.pushesSent.sum());
+  }
+
+  static List<String> notified(List<Payload> received) {
+    return received.stream().filter(p -> p.type().equals("NotifySubscriberRequest"))
+        .map(p -> new String(p.json(), java.nio.charset.StandardCharsets.UTF_8)).toList();
+  }
+
+  @Test
   void aSubscriberThatNeverAcks_holdsOnePushPerService_retriedAfterTheTimeout_andOthersAreServed()
       throws Exception {
     start(Map.of());

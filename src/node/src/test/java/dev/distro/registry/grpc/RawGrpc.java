@@ -66,15 +66,32 @@ final class RawGrpc {
   }
 
   static List<Payload> setUp(HttpClient via, boolean abilityTable, String module) {
+    return setUp(via, abilityTable, module, false);
+  }
+
+  /** Sets up a bi-stream; with {@code acking}, answers every push with resultCode 200 as the SDK does. */
+  static List<Payload> setUp(HttpClient via, boolean abilityTable, String module, boolean acking) {
     List<Payload> received = new CopyOnWriteArrayList<>();
     HttpClientRequest req = Wait.on(via.request(new RequestOptions().setMethod(HttpMethod.POST)
         .setURI(GrpcServerVerticle.BI_STREAM).putHeader("content-type", "application/grpc")));
     req.response().onSuccess(resp -> {
       Frames.Deframer d = new Frames.Deframer(1 << 20, m -> {
+        Payload p;
         try {
-          received.add(Payload.decode(m));
+          p = Payload.decode(m);
         } catch (Payload.Malformed e) {
           throw new AssertionError(e);
+        }
+        received.add(p);
+        if (acking && p.type().equals("NotifySubscriberRequest")) {
+          String id;
+          try {
+            id = Json.parse(p.json()).path("requestId").asText();
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+          resp.request().write(Frames.frame(request("NotifySubscriberResponse",
+              "{\"resultCode\":200,\"errorCode\":0,\"requestId\":\"" + id + "\"}").encode()));
         }
       }, f -> { });
       resp.handler(d::feed);
