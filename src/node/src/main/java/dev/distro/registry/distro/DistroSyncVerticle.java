@@ -13,6 +13,7 @@ import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.support.Liveness;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
+import dev.distro.registry.store.Versions;
 import dev.distro.registry.support.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -62,11 +63,23 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     int failures;
     /** Monotonic ms ({@code Clock.monotonicMillis}) before which no request is sent. */
     long notBefore;
+    /** Wall ms of the oldest change of the batch in flight ({@code Long.MAX_VALUE}: none). */
+    long inFlightOldest = Long.MAX_VALUE;
     /** {@code pending.size()} after the loop's last change to it: what other threads read. */
     volatile int depth;
+    /**
+     * Wall ms of the oldest change this peer has not acknowledged, pending or in flight, after the
+     * loop's last change to them ({@code Long.MAX_VALUE}: none): what the verify rounds read.
+     * {@code pending} is oldest first (a change moves its instance to the end, a failed batch goes
+     * back to the front), so its first entry is its oldest.
+     */
+    volatile long oldestUnacked = Long.MAX_VALUE;
 
     void settle() {
       depth = pending.size();
+      long first = pending.isEmpty() ? Long.MAX_VALUE
+          : Versions.millisOf(pending.values().iterator().next().version());
+      oldestUnacked = Math.min(first, inFlightOldest);
     }
   }
 
@@ -147,6 +160,19 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     return q == null ? 0 : q.depth;
   }
 
+  /**
+   * Wall ms of the oldest local change {@code peer} has not acknowledged yet: waiting in the inbox,
+   * in its queue or in the batch in flight ({@code Long.MAX_VALUE}: none). Any thread. The verify
+   * rounds leave changes this recent out of their digests, so that a sync slower than the usual
+   * settle time does not make a difference a repair would then push.
+   */
+  public long oldestUnacked(String peer) {
+    ChangeEvent first = inbox.peek();
+    long inbox = first == null ? Long.MAX_VALUE : Versions.millisOf(first.version());
+    PeerQueue q = queues.get(peer);
+    return Math.min(inbox, q == null ? Long.MAX_VALUE : q.oldestUnacked);
+  }
+
   /** Flush passes so far (tests prove with it that a quiet window had passes that could have sent). */
   long flushes() {
     return flushes.sum();
@@ -204,12 +230,19 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
       batch.add(it.next());
       it.remove();
     }
+    long oldest = Long.MAX_VALUE;
+    for (ChangeEvent e : batch) {
+      oldest = Math.min(oldest, Versions.millisOf(e.version()));
+    }
+    pq.inFlightOldest = oldest;
     pq.settle();
     byte[] body = encoded(batch);
     pq.inFlight = true;
     peers.peer(peer, HttpMethod.POST, "/distro/sync", Buffer.buffer(body), SYNC_TIMEOUT_MS)
         .onComplete(ar -> {
           pq.inFlight = false;
+          pq.inFlightOldest = Long.MAX_VALUE;
+          pq.settle();
           BatchResult o = ar.succeeded() ? classify(ar.result().statusCode()) : classify(ar.cause());
           if (o == BatchResult.OK) {
             pq.failures = 0;
@@ -228,9 +261,16 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
                 + peer + " refused (" + why + "): batch of " + batch.size() + " dropped, verify will repair");
             return;
           }
+          // back in front of what came since (oldest first), unless a newer change of the instance waits
+          LinkedHashMap<String, ChangeEvent> since = new LinkedHashMap<>(pq.pending);
+          pq.pending.clear();
           for (ChangeEvent e : batch) {
-            pq.pending.putIfAbsent(SyncCodec.key(e), e);
+            String key = SyncCodec.key(e);
+            if (!since.containsKey(key)) {
+              pq.pending.put(key, e);
+            }
           }
+          pq.pending.putAll(since);
           pq.settle();
           pq.failures++;
           pq.notBefore = store.clock().monotonicMillis() + backoffMs(o, pq.failures);

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.ToLongFunction;
 import java.util.logging.Logger;
 
 /**
@@ -50,12 +51,21 @@ public final class VerifyVerticle extends VerticleBase {
   private final Liveness liveness;
   private final Cluster cluster;
   private final PeerClients peerClients;
+  /** Wall ms of the oldest local change a peer has not acknowledged ({@code Long.MAX_VALUE}: none). */
+  private final ToLongFunction<String> oldestUnacked;
   private PeerClient peers;
   private long timer = -1;
   private boolean running;
 
   public VerifyVerticle(NodeConfig config, RegistryStore store, Counters metrics, Cluster cluster, Liveness liveness,
       PeerClients peerClients) {
+    this(config, store, metrics, cluster, liveness, peerClients, peer -> Long.MAX_VALUE);
+  }
+
+  /** {@code oldestUnacked}: the sync's {@link DistroSyncVerticle#oldestUnacked}. */
+  public VerifyVerticle(NodeConfig config, RegistryStore store, Counters metrics, Cluster cluster, Liveness liveness,
+      PeerClients peerClients, ToLongFunction<String> oldestUnacked) {
+    this.oldestUnacked = oldestUnacked;
     this.config = config;
     this.store = store;
     this.metrics = metrics;
@@ -91,6 +101,27 @@ public final class VerifyVerticle extends VerticleBase {
 
   static final long MAX_SETTLE_MS = 2_000;
 
+  /**
+   * How far back a slow sync may move a round's cutoff: a change a peer has not acknowledged is
+   * still on its way, so the round leaves it out however old it is, up to this age (well inside the
+   * tombstones' lifetime, which the settled digests of deletes need). Before, a sync lagging more
+   * than the settle time under load made every round find differences and push whole buckets as
+   * repairs, which loaded the saturated nodes further.
+   */
+  static final long MAX_BACKLOG_SETTLE_MS = 30_000;
+
+  /** The cutoff of a round to {@code targets} at wall ms {@code now}. */
+  long settledBefore(long now, List<String> targets) {
+    long cutoff = now - settleMs();
+    for (String peer : targets) {
+      long oldest = oldestUnacked.applyAsLong(peer);
+      if (oldest != Long.MAX_VALUE) {
+        cutoff = Math.min(cutoff, Math.max(now - MAX_BACKLOG_SETTLE_MS, oldest - 1));
+      }
+    }
+    return cutoff;
+  }
+
   /** How long a tombstone is kept: long enough for any in-flight stale copy to arrive and lose. */
   long tombstoneTtlMs() {
     return Math.max(60_000, 6 * config.verifyIntervalMs);
@@ -116,7 +147,7 @@ public final class VerifyVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     running = true;
-    long settledBefore = store.clock().millis() - settleMs();
+    long settledBefore = settledBefore(store.clock().millis(), targets);
     // One ring for the whole round (digests and repairs), and it travels with them: a peer whose
     // ring differs for a moment (a member just came back) judges "owned by the sender" by this one.
     Rendezvous ring = cluster.view().ring();

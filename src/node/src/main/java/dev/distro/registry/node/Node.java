@@ -161,7 +161,7 @@ public final class Node {
           .compose(v -> node.deployGrpc(config, status, store, cluster, naming))
           .compose(v -> node.deploy(() -> sync, 1))
           .compose(v -> node.deploy(() -> new VerifyVerticle(config, store, metrics, cluster, liveness,
-              peerClients), 1))
+              peerClients, sync::oldestUnacked), 1))
           .compose(v -> snapshot.get())
           .compose(from -> lookupVerticle.pingAll())
           .map(from -> {
