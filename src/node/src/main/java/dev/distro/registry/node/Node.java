@@ -111,6 +111,7 @@ public final class Node {
     SdkConnections grpcConnections = new SdkConnections(config.grpcMaxConnections, clock::monotonicMillis,
         config.holderGraceMs);
     Pushes grpcPushes = new Pushes(store, grpcConnections, config.grpcMaxPendingPushes);
+    store.liveHolders(grpcConnections::live);
 
     // ---- the verticles, each given what it uses ----
     HealthVerticle health = new HealthVerticle(store, switches, cluster, config.healthSweepIntervalMs,
