@@ -28,7 +28,8 @@ final class FaultSuite {
 
   /** How big and how long. */
   record Settings(String name, int nodes, int instances, int grpcClients, int services, int faultSeconds,
-      int pauseSeconds, int convergeBoundSeconds, int holderGraceSeconds, boolean forceLoopback) {
+      int pauseSeconds, int convergeBoundSeconds, int holderGraceSeconds, boolean holderStaysDown,
+      boolean forceLoopback) {
 
     static Settings fromProperties() {
       boolean full = "full".equals(System.getProperty("faults.profile", "short"));
@@ -41,7 +42,13 @@ final class FaultSuite {
           Integer.getInteger("faults.pause-seconds", 20),
           Integer.getInteger("faults.converge-bound-seconds", 60),
           Integer.getInteger("faults.holder-grace-seconds", 30),
+          Boolean.parseBoolean(System.getProperty("faults.holder-down", String.valueOf(full))),
           Boolean.getBoolean("faults.loopback"));
+    }
+
+    /** How many scenarios a whole run has. */
+    int scenarios() {
+      return holderStaysDown ? 11 : 10;
     }
   }
 
@@ -146,6 +153,10 @@ final class FaultSuite {
         return "kill -9, started again at once; ready after " + ms(ready) + " ms; " + crashing.size() + " of its "
             + on + " gRPC clients crashed with it, the others moved";
       });
+      if (settings.holderStaysDown()) {
+        scenario("SIGKILL node " + (last + 1) + ", restarted once its crashed gRPC clients' instances are gone",
+            () -> holderDown(last));
+      }
       scenario("SIGSTOP node 1 for " + settings.pauseSeconds() + " s, SIGCONT", () -> {
         nodes.stop(0);
         hold(settings.pauseSeconds());
@@ -351,6 +362,30 @@ final class FaultSuite {
     }
     details.add("watch mirrors differ: " + diffs.subList(0, Math.min(10, diffs.size())));
     return diffs.size();
+  }
+
+  /**
+   * Kills node {@code i} with half its gRPC clients, and keeps it down until the other members
+   * have dropped the crashed clients' instances (after the holder grace: nothing else removes
+   * them while their holder is away), at most the holder grace + the convergence bound; then
+   * starts it again.
+   */
+  private String holderDown(int i) throws Exception {
+    int on = grpc.perNode()[i];
+    List<GrpcPopulation.Client> crashing = await(grpc.crashWith(i, Math.max(1, on / 2)), 10);
+    nodes.kill(i);
+    long at = System.currentTimeMillis();
+    await(grpc.crashed(crashing, at), 10);
+    long deadline = at + (settings.holderGraceSeconds() + settings.convergeBoundSeconds()) * 1000L;
+    while (System.currentTimeMillis() < deadline && crashing.stream().anyMatch(c -> c.goneAt == 0)) {
+      FaultNodes.pace(250);
+    }
+    long down = System.currentTimeMillis() - at;
+    nodes.start(i);
+    Duration ready = nodes.awaitReady(i, Duration.ofSeconds(120));
+    nodes.awaitAllUp(Duration.ofSeconds(60));
+    return "kill -9 with " + crashing.size() + " of its " + on + " gRPC clients (the others moved); kept down "
+        + ms(Duration.ofMillis(down)) + " ms, then started; ready after " + ms(ready) + " ms";
   }
 
   /**

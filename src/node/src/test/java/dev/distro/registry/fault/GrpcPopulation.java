@@ -235,6 +235,8 @@ final class GrpcPopulation implements AutoCloseable {
         .timeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .compose(conn -> {
           conn.closeHandler(v -> lost(c, conn, "connection closed"));
+          // a reset (the node killed) is seen as the close that follows
+          conn.exceptionHandler(e -> { });
           return unary(conn, request("ServerCheckRequest", new JsonObject()))
               .compose(p -> "ServerCheckResponse".equals(p.type()) ? Future.succeededFuture()
                   : Future.failedFuture("server check answered " + p.type() + " " + p.jsonText()))

@@ -151,14 +151,19 @@ final class Observer implements AutoCloseable {
     return all;
   }
 
-  /** Marks each crashed gRPC client whose instance no node lists in {@code s} (every node answered) as gone. */
+  /**
+   * Marks each crashed gRPC client whose instance no node lists in {@code s} as gone: every node
+   * answered, but one whose process is not running (killed, kept down).
+   */
   synchronized void noteGone(Sample s) {
-    if (!s.allAnswered()) {
-      return;
+    for (int i = 0; i < s.nodes.size(); i++) {
+      if (s.nodes.get(i) == null && nodes.running(i)) {
+        return;
+      }
     }
     for (GrpcPopulation.Client c : grpc.clients) {
       if (c.crashed && c.crashedAt > 0 && c.crashedAt < s.at && c.goneAt == 0
-          && s.nodes.stream().noneMatch(n -> n.hosts().containsKey(c.key()))) {
+          && s.nodes.stream().noneMatch(n -> n != null && n.hosts().containsKey(c.key()))) {
         c.goneAt = s.at;
       }
     }
