@@ -321,7 +321,7 @@ public final class SyncCodec {
       long theirs = n.path("v").asLong(0);
       Registration r = store.find(key, localId);
       if (r != null && r.instance().version() > theirs) {
-        writePut(w, r.instance(), r.clientSeen());
+        writePut(w, r.instance(), store.clientSeen(r));
         return true;
       }
       RegistryStore.Tombstone t = store.tombstones().get(key + "#" + localId);

@@ -290,7 +290,7 @@ public final class VerifyVerticle extends VerticleBase {
     w.endArray().name("entries").beginArray();
     for (int b : chunk) {
       for (Registration r : content.get(b)) {
-        SyncCodec.writePut(w, r.instance(), r.clientSeen());
+        SyncCodec.writePut(w, r.instance(), store.clientSeen(r));
       }
       for (var t : dead.getOrDefault(b, List.of())) {
         SyncCodec.writeTombstone(w, t.getKey(), t.getValue());

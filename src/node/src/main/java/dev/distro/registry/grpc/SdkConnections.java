@@ -115,6 +115,11 @@ public final class SdkConnections {
     return true;
   }
 
+  /** Whether {@code holder} is a live connection of this node (not one it asked to move that closed). */
+  public boolean live(String holder) {
+    return byHolder.containsKey(holder);
+  }
+
   /** Called with each connection that closed (its instances go with it). */
   public void onClose(Consumer<SdkConnection> listener) {
     closeListeners.add(listener);

@@ -112,6 +112,7 @@ public final class Node {
         config.holderGraceMs);
     Pushes grpcPushes = new Pushes(store, grpcConnections, config.grpcMaxPendingPushes,
         config.grpcPushMergeMs);
+    store.liveHolders(grpcConnections::live);
 
     // ---- the verticles, each given what it uses ----
     HealthVerticle health = new HealthVerticle(store, switches, cluster, config.healthSweepIntervalMs,

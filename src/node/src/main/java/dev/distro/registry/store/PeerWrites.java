@@ -36,8 +36,7 @@ final class PeerWrites {
     return store.locked(() -> {
       Registration reg = store.find(incoming.service(), incoming.localId());
       Tombstone t = tombstones.get(incoming.globalKey());
-      Decision d = MergeRules.put(reg == null ? null : reg.instance, reg == null ? 0 : reg.clientSeen(), t,
-          incoming, facts);
+      Decision d = MergeRules.put(reg == null ? null : reg.instance, clientSeen(reg), t, incoming, facts);
       return switch (d.kind()) {
         case APPLY -> {
           if (t != null) {
@@ -59,14 +58,25 @@ final class PeerWrites {
     Facts facts = ownedHere ? new Facts(true, false, 0) : Facts.NONE;
     return store.locked(() -> {
       Registration reg = store.find(key, localId);
-      Decision d = MergeRules.delete(reg == null ? null : reg.instance, reg == null ? 0 : reg.clientSeen(),
-          version, facts);
+      Decision d = MergeRules.delete(reg == null ? null : reg.instance, clientSeen(reg), version, facts);
       return switch (d.kind()) {
         case DELETE_AT -> deleteAtLocked(reg, key.toString() + '#' + localId, d.version(), reason, now);
         case REASSERT -> reassertLocked(reg);
         default -> null;
       };
     });
+  }
+
+  /**
+   * When this node last heard {@code reg}'s client, for the rules: a live gRPC connection here is
+   * hearing it now and for as long as it lives, so no peer's delete or mark is after that (a peer's
+   * clock may be ahead of this one's within the skew bound).
+   */
+  private long clientSeen(Registration reg) {
+    if (reg == null) {
+      return 0;
+    }
+    return store.heldLive(reg) ? Long.MAX_VALUE : reg.clientSeen();
   }
 
   /** A replica the owner no longer lists, dropped as {@link MergeRules#repairOmits} decides. */

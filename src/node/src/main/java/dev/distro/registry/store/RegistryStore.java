@@ -62,6 +62,8 @@ public final class RegistryStore {
   private final Clock clock;
   private final Versions versions;
   private final PeerWrites peerWrites;
+  /** Which holders are live gRPC connections of this node (none until the node says). */
+  private volatile java.util.function.Predicate<String> liveHolder = h -> false;
   private volatile long revision;
   private volatile int instanceCount;
 
@@ -73,6 +75,30 @@ public final class RegistryStore {
 
   public Clock clock() {
     return clock;
+  }
+
+  /**
+   * Tells the store which holders are live gRPC connections of this node: the client of an
+   * instance one of them holds is being heard now, as a beat would say, so a peer's delete or
+   * unhealthy mark made before now does not win over it (the owner re-asserts the instance).
+   */
+  public RegistryStore liveHolders(java.util.function.Predicate<String> liveHolder) {
+    this.liveHolder = liveHolder;
+    return this;
+  }
+
+  /**
+   * When this node last heard {@code reg}'s client (hybrid-clock ms, 0: never): now for an
+   * instance held by a live connection here, else its last registration or beat.
+   */
+  public long clientSeen(Registration reg) {
+    return heldLive(reg) ? versions.nowMillis() : reg.clientSeen();
+  }
+
+  /** Whether a live gRPC connection of this node holds {@code reg}'s instance. */
+  boolean heldLive(Registration reg) {
+    String holder = reg.instance.holder();
+    return holder != null && liveHolder.test(holder);
   }
 
   public Versions versions() {

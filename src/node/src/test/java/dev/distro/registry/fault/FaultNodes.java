@@ -25,11 +25,14 @@ final class FaultNodes implements AutoCloseable {
   private final Path clusterConf;
   private final String secret;
   private final List<String> jvmArgs;
+  private final List<String> nodeArgs;
   private final Process[] processes;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-  FaultNodes(Net net, int count, Path dir, Path jar, String secret, List<String> jvmArgs) throws IOException {
+  FaultNodes(Net net, int count, Path dir, Path jar, String secret, List<String> jvmArgs, List<String> nodeArgs)
+      throws IOException {
     this.net = net;
+    this.nodeArgs = nodeArgs;
     this.dir = dir;
     this.jar = jar;
     this.secret = secret;
@@ -57,6 +60,16 @@ final class FaultNodes implements AutoCloseable {
 
   String member(int i) {
     return net.host(i) + ":" + net.port(i);
+  }
+
+  /** The address node {@code i}'s clients reach it at. */
+  String host(int i) {
+    return net.host(i);
+  }
+
+  /** Node {@code i}'s gRPC port for Nacos 2.x clients: client port + 1000, where they dial. */
+  int grpcPort(int i) {
+    return net.port(i) + 1000;
   }
 
   /** Base URL of node {@code i}'s client port. */
@@ -88,8 +101,9 @@ final class FaultNodes implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
     cmd.addAll(List.of("-jar", jar.toString(), "--host=" + net.host(i),
-        "--bind=" + (net.launchPrefix(i).isEmpty() ? net.host(i) : "0.0.0.0"), "--port=" + net.port(i), "--grpc-port=0",
-        "--cluster-conf=" + clusterConf, "--fault-injection=true"));
+        "--bind=" + (net.launchPrefix(i).isEmpty() ? net.host(i) : "0.0.0.0"), "--port=" + net.port(i),
+        "--grpc-port=" + grpcPort(i), "--cluster-conf=" + clusterConf, "--fault-injection=true"));
+    cmd.addAll(nodeArgs);
     Path log = dir.resolve("node" + (i + 1) + ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

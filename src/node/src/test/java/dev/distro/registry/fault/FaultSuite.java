@@ -18,35 +18,52 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The fault suite: starts real node processes (each in its own network namespace when the machine
- * allows, else on loopback with the nodes' fault hook), runs a client population and one watcher
- * per node through every scenario, and after each fault measures how long until every node lists
- * exactly the ground truth with equal digests and every watcher's mirror matches its node.
+ * allows, else on loopback with the nodes' fault hook), runs two client populations (1.x clients
+ * over HTTP, 2.x clients over gRPC) and one watcher per node through every scenario, and after each
+ * fault measures how long until every node lists exactly the ground truth with equal digests and
+ * every watcher's mirror matches its node. In the SIGKILL scenario some gRPC clients of the killed
+ * node crash with it; the time until their instances are gone from every node is measured too.
  */
 final class FaultSuite {
 
   /** How big and how long. */
-  record Settings(String name, int nodes, int instances, int services, int faultSeconds, int pauseSeconds,
-      int convergeBoundSeconds, boolean forceLoopback) {
+  record Settings(String name, int nodes, int instances, int grpcClients, int services, int faultSeconds,
+      int pauseSeconds, int convergeBoundSeconds, int holderGraceSeconds, boolean holderStaysDown,
+      boolean forceLoopback) {
 
     static Settings fromProperties() {
       boolean full = "full".equals(System.getProperty("faults.profile", "short"));
       return new Settings(full ? "full" : "short",
           Integer.getInteger("faults.nodes", full ? 5 : 3),
           Integer.getInteger("faults.instances", full ? 1000 : 300),
+          Integer.getInteger("faults.grpc-clients", Integer.getInteger("faults.instances", full ? 1000 : 300) / 10),
           Integer.getInteger("faults.services", full ? 50 : 30),
           Integer.getInteger("faults.seconds", full ? 30 : 15),
           Integer.getInteger("faults.pause-seconds", 20),
           Integer.getInteger("faults.converge-bound-seconds", 60),
+          Integer.getInteger("faults.holder-grace-seconds", 30),
+          Boolean.parseBoolean(System.getProperty("faults.holder-down", String.valueOf(full))),
           Boolean.getBoolean("faults.loopback"));
+    }
+
+    /** How many scenarios a whole run has. */
+    int scenarios() {
+      return holderStaysDown ? 11 : 10;
     }
   }
 
-  /** One line of the table. */
+  /**
+   * One line of the table. {@code crashed}: gRPC clients that crashed with their node in this
+   * fault; {@code crashedGoneSeconds}: from the crash until no node listed any of their instances
+   * (NaN when none crashed or they were not all gone within the holder grace + the convergence bound).
+   */
   record Row(String fault, String how, double convergeSeconds, boolean converged, int lost, int resurrected,
-      long emptyAnswers, int watchGaps, long duplicates, int maxDegraded, List<String> details) {
+      long emptyAnswers, int watchGaps, long duplicates, int maxDegraded, int crashed, double crashedGoneSeconds,
+      List<String> details) {
 
     boolean clean() {
-      return converged && lost == 0 && resurrected == 0 && emptyAnswers == 0 && watchGaps == 0 && duplicates == 0;
+      return converged && lost == 0 && resurrected == 0 && emptyAnswers == 0 && watchGaps == 0 && duplicates == 0
+          && (crashed == 0 || !Double.isNaN(crashedGoneSeconds));
     }
   }
 
@@ -64,6 +81,7 @@ final class FaultSuite {
   private Net net;
   private FaultNodes nodes;
   private Population population;
+  private GrpcPopulation grpc;
   private Observer observer;
   private Watchers watchers;
 
@@ -89,7 +107,8 @@ final class FaultSuite {
     Vertx vertx = Vertx.vertx();
     try {
       nodes = new FaultNodes(net, settings.nodes(), dir, jar, SECRET,
-          List.of("-Xms64m", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"));
+          List.of("-Xms64m", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"),
+          List.of("--holder-grace-ms=" + settings.holderGraceSeconds() * 1000L));
       for (int i = 0; i < nodes.size(); i++) {
         nodes.start(i);
       }
@@ -99,10 +118,12 @@ final class FaultSuite {
       nodes.awaitAllUp(Duration.ofSeconds(60));
       net.nodesUp(nodes);
       population = new Population(vertx, nodes, settings.services());
+      grpc = new GrpcPopulation(vertx, nodes, settings.services());
       watchers = new Watchers(vertx, nodes);
-      await(population.add(settings.instances()), 120);
-      observer = new Observer(vertx, nodes, population, watchers);
-      log(settings.instances() + " instances registered");
+      await(Future.all(population.add(settings.instances()), grpc.add(settings.grpcClients())), 120);
+      observer = new Observer(vertx, nodes, population, grpc, watchers);
+      log(settings.instances() + " 1.x instances and " + settings.grpcClients() + " gRPC clients registered"
+          + " (gRPC clients per node: " + Arrays.toString(grpc.perNode()) + ")");
 
       int last = nodes.size() - 1;
       scenario("baseline (no fault)", () -> {
@@ -122,11 +143,27 @@ final class FaultSuite {
         return how;
       });
       scenario("SIGKILL node 2, restart", () -> {
+        // an app on node 2's host dies with it: half its gRPC clients stop without a word
+        int on = grpc.perNode()[1];
+        List<GrpcPopulation.Client> crashing = await(grpc.crashWith(1, Math.max(1, on / 2)), 10);
         nodes.kill(1);
+        await(grpc.crashed(crashing, System.currentTimeMillis()), 10);
         nodes.start(1);
         Duration ready = nodes.awaitReady(1, Duration.ofSeconds(120));
-        return "kill -9, started again at once; ready after " + ms(ready) + " ms";
+        return "kill -9, started again at once; ready after " + ms(ready) + " ms; " + crashing.size() + " of its "
+            + on + " gRPC clients crashed with it, the others moved";
       });
+      if (settings.holderStaysDown()) {
+        // the node holding most gRPC clients now (the partitions sent the last node's away)
+        int[] held = grpc.perNode();
+        int busiest = 0;
+        for (int i = 1; i < held.length; i++) {
+          busiest = held[i] > held[busiest] ? i : busiest;
+        }
+        int victim = busiest;
+        scenario("SIGKILL node " + (victim + 1) + ", restarted once its crashed gRPC clients' instances are gone",
+            () -> holderDown(victim));
+      }
       scenario("SIGSTOP node 1 for " + settings.pauseSeconds() + " s, SIGCONT", () -> {
         nodes.stop(0);
         hold(settings.pauseSeconds());
@@ -170,6 +207,9 @@ final class FaultSuite {
       if (population != null) {
         population.close();
       }
+      if (grpc != null) {
+        grpc.close();
+      }
       if (nodes != null) {
         nodes.close();
       }
@@ -185,10 +225,13 @@ final class FaultSuite {
     }
     log("fault: " + name);
     observer.newPhase();
+    long started = System.currentTimeMillis();
     long dupBefore = watchers.duplicates.get();
     // Churn during the fault: 1% of the clients leave, as many new ones arrive.
     int churn = Math.max(3, settings.instances() / 100);
-    Future<Void> churned = population.retire(churn).compose(v -> population.add(churn));
+    int grpcChurn = Math.max(3, settings.grpcClients() / 100);
+    Future<Void> churned = Future.all(population.retire(churn).compose(v -> population.add(churn)),
+        grpc.retire(grpcChurn).compose(v -> grpc.add(grpcChurn))).mapEmpty();
     String how = fault.run();
     long end = System.currentTimeMillis();
     await(churned, 60);
@@ -199,6 +242,7 @@ final class FaultSuite {
     List<String> firstDiffs = null;
     while (System.currentTimeMillis() < deadline) {
       Observer.Sample s = observer.sample();
+      observer.noteGone(s);
       diffs = observer.differences(s);
       if (firstDiffs == null && !diffs.isEmpty()) {
         firstDiffs = diffs;
@@ -224,7 +268,7 @@ final class FaultSuite {
       for (String d : diffs) {
         if (d.startsWith("live ")) {
           lostKeys.add(d.split(" ")[1]);
-        } else if (d.startsWith("retired ")) {
+        } else if (d.startsWith("retired ") || d.startsWith("crashed ")) {
           resurrectedAtEnd++;
         }
       }
@@ -233,6 +277,9 @@ final class FaultSuite {
           + diffs.subList(0, Math.min(10, diffs.size())) + (diffs.size() > 10 ? " and " + (diffs.size() - 10) + " more" : ""));
     }
     int gaps = converged == null ? 0 : watchGaps(converged, details);
+    List<GrpcPopulation.Client> crashed = grpc.clients.stream().filter(c -> c.crashed && c.crashedAt >= started)
+        .map(c -> c).toList();
+    double goneSeconds = crashed.isEmpty() ? Double.NaN : crashedGone(crashed, details);
     Observer.Phase phase = observer.newPhase();
     Set<String> resurrected = new LinkedHashSet<>(phase.resurrected);
     details.addAll(phase.empty.stream().limit(10).toList());
@@ -243,14 +290,40 @@ final class FaultSuite {
     }
     double seconds = converged == null ? Double.NaN : Math.max(0, converged.at() - end) / 1000.0;
     Row row = new Row(name, how, seconds, converged != null, lost, resurrected.size() + resurrectedAtEnd,
-        phase.emptyAnswers, gaps, dups, phase.maxDegraded, details);
+        phase.emptyAnswers, gaps, dups, phase.maxDegraded, crashed.size(), goneSeconds, details);
     rows.add(row);
     log(String.format("  -> converged %s in %.1f s, lost %d, resurrected %d, empty %d, gaps %d, duplicates %d,"
-        + " most degraded %d (%s); beats ok %d, failovers %d, failed %d, re-registrations %d",
+        + " most degraded %d (%s); beats ok %d, failovers %d, failed %d, re-registrations %d; gRPC: connects %d"
+        + " (failed %d), lost connections %d, resets answered %d, detections answered %d, failed health checks %d,"
+        + " redone registrations %d, clients per node %s%s",
         converged != null, seconds, lost, row.resurrected(), row.emptyAnswers(), gaps, dups, phase.maxDegraded,
         phase.worstDegraded, population.beatsOk.get(), population.beatFailovers.get(), population.beatsFailed.get(),
-        population.reRegistrations.get()));
+        population.reRegistrations.get(), grpc.connects.get(), grpc.connectFailures.get(), grpc.losses.get(),
+        grpc.resetsAnswered.get(), grpc.detectionsAnswered.get(), grpc.healthFailures.get(), grpc.redos.get(),
+        Arrays.toString(grpc.perNode()), crashed.isEmpty() ? "" : String.format("; %d crashed gRPC clients' instances"
+            + " gone from every node after %.1f s", crashed.size(), goneSeconds)));
     details.forEach(d -> log("     " + d));
+  }
+
+  /**
+   * Waits until no node lists any instance of the {@code crashed} clients (the observer marks each
+   * when a round sees it gone), at most the holder grace + the convergence bound after the crash;
+   * returns the seconds from the crash until the last was gone, NaN when some never went.
+   */
+  private double crashedGone(List<GrpcPopulation.Client> crashed, List<String> details) {
+    long at = crashed.get(0).crashedAt;
+    long deadline = at + (settings.holderGraceSeconds() + settings.convergeBoundSeconds()) * 1000L;
+    while (System.currentTimeMillis() < deadline && crashed.stream().anyMatch(c -> c.goneAt == 0)) {
+      observer.noteGone(observer.sample());
+      FaultNodes.pace(250);
+    }
+    List<String> left = crashed.stream().filter(c -> c.goneAt == 0).map(Population.Client::key).toList();
+    if (!left.isEmpty()) {
+      details.add(left.size() + " crashed gRPC clients' instances still listed "
+          + (settings.holderGraceSeconds() + settings.convergeBoundSeconds()) + " s after the crash: " + left);
+      return Double.NaN;
+    }
+    return (crashed.stream().mapToLong(c -> c.goneAt).max().getAsLong() - at) / 1000.0;
   }
 
   /** Null when every node's digest over all its instances is equal; else what differs. */
@@ -296,6 +369,30 @@ final class FaultSuite {
     }
     details.add("watch mirrors differ: " + diffs.subList(0, Math.min(10, diffs.size())));
     return diffs.size();
+  }
+
+  /**
+   * Kills node {@code i} with half its gRPC clients, and keeps it down until the other members
+   * have dropped the crashed clients' instances (after the holder grace: nothing else removes
+   * them while their holder is away), at most the holder grace + the convergence bound; then
+   * starts it again.
+   */
+  private String holderDown(int i) throws Exception {
+    int on = grpc.perNode()[i];
+    List<GrpcPopulation.Client> crashing = await(grpc.crashWith(i, Math.max(1, on / 2)), 10);
+    nodes.kill(i);
+    long at = System.currentTimeMillis();
+    await(grpc.crashed(crashing, at), 10);
+    long deadline = at + (settings.holderGraceSeconds() + settings.convergeBoundSeconds()) * 1000L;
+    while (System.currentTimeMillis() < deadline && crashing.stream().anyMatch(c -> c.goneAt == 0)) {
+      FaultNodes.pace(250);
+    }
+    long down = System.currentTimeMillis() - at;
+    nodes.start(i);
+    Duration ready = nodes.awaitReady(i, Duration.ofSeconds(120));
+    nodes.awaitAllUp(Duration.ofSeconds(60));
+    return "kill -9 with " + crashing.size() + " of its " + on + " gRPC clients (the others moved); kept down "
+        + ms(Duration.ofMillis(down)) + " ms, then started; ready after " + ms(ready) + " ms";
   }
 
   /**
@@ -349,18 +446,25 @@ final class FaultSuite {
     StringBuilder b = new StringBuilder();
     b.append("Topology: ").append(topology).append("\n");
     b.append("Profile: ").append(settings.name()).append(", ").append(settings.nodes()).append(" nodes, ")
-        .append(settings.instances()).append(" instances in ").append(settings.services())
-        .append(" services, beats every 5 s through random nodes, 1% churn per fault, one watcher per node\n\n");
+        .append(settings.instances()).append(" 1.x instances (beats every 5 s through random nodes) and ")
+        .append(settings.grpcClients()).append(" gRPC clients (one connection each, no beats) in ")
+        .append(settings.services()).append(" services, 1% churn of each per fault, one watcher per node;"
+            + " holder grace ").append(settings.holderGraceSeconds()).append(" s\n\n");
     b.append("| fault | converged after (s) | lost | resurrected | empty answers | watch gaps | watch duplicates |"
-        + " most live instances degraded on one node during the fault |\n");
-    b.append("|---|---|---|---|---|---|---|---|\n");
+        + " most live instances degraded on one node during the fault |"
+        + " crashed gRPC clients' instances gone from every node after (s) |\n");
+    b.append("|---|---|---|---|---|---|---|---|---|\n");
     for (Row r : rows) {
       b.append("| ").append(r.fault()).append(" | ")
           .append(r.converged() ? String.format("%.1f", r.convergeSeconds()) : "NOT within "
               + settings.convergeBoundSeconds())
           .append(" | ").append(r.lost()).append(" | ").append(r.resurrected()).append(" | ")
           .append(r.emptyAnswers()).append(" | ").append(r.watchGaps()).append(" | ").append(r.duplicates())
-          .append(" | ").append(r.maxDegraded()).append(" |\n");
+          .append(" | ").append(r.maxDegraded()).append(" | ")
+          .append(r.crashed() == 0 ? "-" : Double.isNaN(r.crashedGoneSeconds()) ? r.crashed() + " NOT within "
+              + (settings.holderGraceSeconds() + settings.convergeBoundSeconds())
+              : String.format("%.1f (%d clients)", r.crashedGoneSeconds(), r.crashed()))
+          .append(" |\n");
     }
     b.append("\nHow each fault was made:\n\n");
     for (Row r : rows) {

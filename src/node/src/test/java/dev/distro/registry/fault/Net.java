@@ -15,7 +15,7 @@ interface Net extends AutoCloseable {
   /** The address node {@code i} advertises and clients and peers reach it at. */
   String host(int i);
 
-  /** The client port of node {@code i} (its peer port is this + 1001). */
+  /** The client port of node {@code i} (its gRPC port is this + 1000, its peer port this + 1001). */
   int port(int i);
 
   /** Prepended to node {@code i}'s command line (e.g. {@code ip netns exec ...}). */

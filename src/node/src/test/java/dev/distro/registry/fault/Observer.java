@@ -18,10 +18,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Reads every service's list from every node about once a second and checks each answer against
- * the population's ground truth: a node listing no instance of a service that has had live ones
- * for 10 s (an empty answer), a retired instance listed again on a node that had already dropped
- * it (a resurrection), and how many live instances a node misses or shows unhealthy (degraded).
- * A node that does not answer (stopped, restarting, 503 while loading) is skipped for that round.
+ * the ground truth of both populations (1.x and gRPC clients): a node listing no instance of a
+ * service that has had live ones for 10 s (an empty answer), a retired instance listed again on a
+ * node that had already dropped it (a resurrection), and how many live instances a node misses or
+ * shows unhealthy (degraded). A crashed gRPC client's instance is in neither set until the first
+ * round in which every node answered and none listed it (then it is gone, and counts as a retired
+ * one). A node that does not answer (stopped, restarting, 503 while loading) is skipped for that
+ * round.
  */
 final class Observer implements AutoCloseable {
 
@@ -51,6 +54,7 @@ final class Observer implements AutoCloseable {
   private final Vertx vertx;
   private final FaultNodes nodes;
   private final Population population;
+  private final GrpcPopulation grpc;
   private final WebClient web;
   private final Thread thread;
   private final Watchers watchers;
@@ -59,11 +63,12 @@ final class Observer implements AutoCloseable {
   private volatile Sample latest;
   private volatile boolean running = true;
 
-  Observer(Vertx vertx, FaultNodes nodes, Population population, Watchers watchers) {
+  Observer(Vertx vertx, FaultNodes nodes, Population population, GrpcPopulation grpc, Watchers watchers) {
     this.watchers = watchers;
     this.vertx = vertx;
     this.nodes = nodes;
     this.population = population;
+    this.grpc = grpc;
     this.web = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setConnectTimeout(1_000),
         new PoolOptions().setHttp1MaxSize(16));
     this.thread = new Thread(this::loop, "fault-observer");
@@ -87,6 +92,7 @@ final class Observer implements AutoCloseable {
       long start = System.currentTimeMillis();
       try {
         Sample s = sample();
+        noteGone(s);
         check(s, phase);
         latest = s;
       } catch (RuntimeException e) {
@@ -138,9 +144,35 @@ final class Observer implements AutoCloseable {
     return new Sample(at, out);
   }
 
+  /** Every client of both populations. */
+  private List<Population.Client> truth() {
+    List<Population.Client> all = new ArrayList<>(population.clients);
+    all.addAll(grpc.clients);
+    return all;
+  }
+
+  /**
+   * Marks each crashed gRPC client whose instance no node lists in {@code s} as gone: every node
+   * answered, but one whose process is not running (killed, kept down).
+   */
+  synchronized void noteGone(Sample s) {
+    for (int i = 0; i < s.nodes.size(); i++) {
+      if (s.nodes.get(i) == null && nodes.running(i)) {
+        return;
+      }
+    }
+    for (GrpcPopulation.Client c : grpc.clients) {
+      if (c.crashed && c.crashedAt > 0 && c.crashedAt < s.at && c.goneAt == 0
+          && s.nodes.stream().noneMatch(n -> n != null && n.hosts().containsKey(c.key()))) {
+        c.goneAt = s.at;
+      }
+    }
+  }
+
   private void check(Sample s, Phase p) {
+    List<Population.Client> truth = truth();
     Map<String, Integer> liveSettled = new HashMap<>();
-    for (Population.Client c : population.clients) {
+    for (Population.Client c : truth) {
       if (c.live() && c.liveSince < s.at - SETTLED_MS) {
         liveSettled.merge(c.service, 1, Integer::sum);
       }
@@ -160,16 +192,17 @@ final class Observer implements AutoCloseable {
       }
       int degraded = 0;
       List<String> examples = new ArrayList<>();
-      for (Population.Client c : population.clients) {
+      for (Population.Client c : truth) {
         String key = c.key();
         String seen = i + "/" + key;
-        if (c.retired && c.deregisteredAt > 0 && c.deregisteredAt < s.at) {
+        long gone = c.goneSince();
+        if (gone > 0 && gone < s.at) {
           if (!hosts.containsKey(key)) {
             absentSeen.add(seen);
           } else if (absentSeen.contains(seen)) {
             if (p.resurrected.add(key)) {
               p.examples.add("resurrected " + key + " on node " + (i + 1) + " at +" + (s.at - p.started) + " ms"
-                  + " (deregistered at +" + (c.deregisteredAt - p.started) + " ms; watch events: "
+                  + " (gone at +" + (gone - p.started) + " ms; watch events: "
                   + watchers.watchers.get(i).history.get(key) + ")");
             }
           }
@@ -190,10 +223,11 @@ final class Observer implements AutoCloseable {
   /**
    * Differences between a sample and the ground truth: live instances (acknowledged before the
    * sample) missing or unhealthy on some node, retired ones (deregistration acknowledged before)
-   * still listed. Empty when the sample is converged.
+   * and crashed gRPC clients' ones seen gone before still listed. Empty when the sample is converged.
    */
   List<String> differences(Sample s) {
     List<String> out = new ArrayList<>();
+    List<Population.Client> truth = truth();
     for (int i = 0; i < s.nodes.size(); i++) {
       NodeView view = s.nodes.get(i);
       if (view == null) {
@@ -201,11 +235,12 @@ final class Observer implements AutoCloseable {
         continue;
       }
       Map<String, Boolean> hosts = view.hosts();
-      for (Population.Client c : population.clients) {
+      for (Population.Client c : truth) {
+        long gone = c.goneSince();
         if (c.live() && c.liveSince < s.at && !Boolean.TRUE.equals(hosts.get(c.key()))) {
           out.add("live " + c.key() + (hosts.containsKey(c.key()) ? " unhealthy" : " missing") + " on node " + (i + 1));
-        } else if (c.retired && c.deregisteredAt > 0 && c.deregisteredAt < s.at && hosts.containsKey(c.key())) {
-          out.add("retired " + c.key() + " still listed on node " + (i + 1));
+        } else if (gone > 0 && gone < s.at && hosts.containsKey(c.key())) {
+          out.add((c.retired ? "retired " : "crashed ") + c.key() + " still listed on node " + (i + 1));
         }
       }
     }

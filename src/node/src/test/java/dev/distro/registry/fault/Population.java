@@ -30,7 +30,7 @@ final class Population implements AutoCloseable {
   static final long ATTEMPT_TIMEOUT_MS = 2_000;
 
   /** One simulated client and its instance. */
-  static final class Client {
+  static class Client {
     final String service;
     final String ip;
     final int port = 8080;
@@ -59,6 +59,11 @@ final class Population implements AutoCloseable {
 
     boolean live() {
       return liveSince > 0 && !retired;
+    }
+
+    /** When its instance was known to be gone (deregistration acknowledged), 0 while not. */
+    long goneSince() {
+      return retired ? deregisteredAt : 0;
     }
   }
 

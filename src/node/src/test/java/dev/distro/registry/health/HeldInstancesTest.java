@@ -52,6 +52,7 @@ class HeldInstancesTest {
   @BeforeEach
   void deploy(Vertx vertx) {
     store.addListener(events::add);
+    store.liveHolders(liveHolders::contains);
     // by ip:port every instance hashes to this node: only the holder can make one another member's
     Ownership ownership = new Ownership() {
       @Override
@@ -171,5 +172,30 @@ class HeldInstancesTest {
     assertNull(store.deregisterHeld(svc, local("10.0.0.4"), first), "no longer the first connection's");
     assertEquals(second, store.find(svc, local("10.0.0.4")).instance().holder());
     assertNotNull(store.deregisterHeld(svc, local("10.0.0.4"), second));
+  }
+
+  @Test
+  void aClosedConnectionsDelete_reachingTheMemberWhoseConnectionHoldsTheClientNow_removesNothing() {
+    // The other member was paused (SIGSTOP): meanwhile the client gave up on it and registered
+    // here, on a connection that lives. Back, that member closes the old connection before this
+    // registration reaches it, and replicates the delete of its own copy, newer on the clock. A
+    // live connection here is hearing the client now: the delete does not remove its instance.
+    String old = Instance.holder(PEER, "1_10.0.0.9_5000");
+    String mine = Instance.holder(ME, "2_10.0.0.9_5001");
+    liveHolders.add(mine);
+    store.register(held("10.0.0.6", mine));
+    clock.advance(Duration.ofSeconds(20));
+    long delete = store.versions().next();
+    ChangeEvent e = store.applyRemoteDelete(svc, local("10.0.0.6"), delete, Reason.SYNC, true);
+    assertNotNull(store.find(svc, local("10.0.0.6")), "held by a live connection here: " + old + " ended");
+    // published again, newer than the delete, so that it wins on every member that applied it
+    assertNotNull(e);
+    assertEquals(true, e.local(), "replicated");
+    assertEquals(true, store.find(svc, local("10.0.0.6")).instance().version() > delete);
+    // once the connection is gone, the same delete wins again (the client is not heard any more)
+    liveHolders.remove(mine);
+    clock.advance(Duration.ofSeconds(1));
+    store.applyRemoteDelete(svc, local("10.0.0.6"), store.versions().next(), Reason.SYNC, true);
+    assertNull(store.find(svc, local("10.0.0.6")));
   }
 }
