@@ -37,7 +37,7 @@ import org.HdrHistogram.Recorder;
  *      [--seconds=10] [--warmup-seconds=3] [--concurrency=128] [--connections=32]
  *      [--instances=10000] [--rate=0] [--watchers=0] [--lag=true|false] [--accept-gzip=false]
  *      [--json=target/bench.json] [--modes=grpc-register,grpc-push] [--subscribers=1000]
- *      [--push-rate=5] [--changes=N] [--grpc-idle=N] [--grpc-idle-seconds=30] [--gc-pids=PID,...]
+ *      [--push-rate=5] [--changes=N] [--push-warmup=N] [--grpc-idle=N] [--grpc-idle-seconds=30] [--gc-pids=PID,...]
  *      [--cpu-pids=PID,...] [--grpc-targets=host:port,...] [--grpc-port-offset=1000]
  * </pre>
  *
@@ -56,7 +56,8 @@ import org.HdrHistogram.Recorder;
  * {@code grpc-register} ({@code --connections} SDK connections, each registering new instances,
  * closed or open loop as {@code register}); {@code grpc-push} ({@code --subscribers=1000}
  * connections subscribed to one service, a writer changing it {@code --push-rate=5} times a second,
- * {@code --changes} of them, default seconds × rate; push latency from the write's acknowledgement to
+ * {@code --changes} of them, default seconds × rate, after {@code --push-warmup} unmeasured ones,
+ * default warm-up seconds × rate; push latency from the write's acknowledgement to
  * each subscriber's push). {@code --grpc-idle=N} holds N connections for {@code --grpc-idle-seconds=30}
  * after the modes and reports the nodes' heap; {@code --gc-pids} (the nodes' process ids, same
  * machine) asks each for a full GC before each heap reading. gRPC rows have no baseline.
@@ -225,8 +226,10 @@ public final class LoadGenerator {
     long watchEvents = watching != null ? watching.close() : 0;
     baseline.close();
     System.out.println();
-    System.out.printf("%-13s %-22s %11s %9s %9s %9s %9s %7s %6s %8s %10s %9s %9s%n", "mode", "target", "req/s",
+    if (!results.isEmpty()) {
+      System.out.printf("%-13s %-22s %11s %9s %9s %9s %9s %7s %6s %8s %10s %9s %9s%n", "mode", "target", "req/s",
         "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "late", "ratio", "cpu us/req", "cpu ratio", "bytes/ans");
+    }
     JsonArray json = new JsonArray();
     for (Result[] row : results) {
       Result b = row[0];
@@ -312,7 +315,7 @@ public final class LoadGenerator {
           return r;
         }
         case "grpc-push" -> {
-          int warm = (int) Math.round(warmup * pushRate);
+          int warm = Integer.parseInt(opts.getOrDefault("push-warmup", String.valueOf(Math.round(warmup * pushRate))));
           int changes = Integer.parseInt(opts.getOrDefault("changes", String.valueOf(Math.round(seconds * pushRate))));
           Histogram writes = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
           ServerCpu cpu = cpuOf(targets);
