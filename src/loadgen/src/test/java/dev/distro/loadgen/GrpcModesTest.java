@@ -108,6 +108,14 @@ class GrpcModesTest {
     assertEquals(0, row(json, "grpc-push").getLong("errors"));
   }
 
+  @Test
+  void idle_aCountOverTheDescriptorLimit_isRefusedWithTheReason() {
+    String refused = GrpcModes.descriptorShortfall(1 << 30);
+    assertNotNull(refused);
+    assertTrue(refused.contains("ulimit -n"), refused);
+    assertEquals(null, GrpcModes.descriptorShortfall(10));
+  }
+
   LoadGenerator generator(List<Node> on, Map<String, String> settings) {
     Vertx vertx = Vertx.vertx();
     vertxes.add(vertx);
