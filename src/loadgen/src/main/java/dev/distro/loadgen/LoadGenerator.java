@@ -36,7 +36,9 @@ import org.HdrHistogram.Recorder;
  * java -jar target/distro-loadgen.jar --targets=127.0.0.1:8848 [--modes=register,beat,list]
  *      [--seconds=10] [--warmup-seconds=3] [--concurrency=128] [--connections=32]
  *      [--instances=10000] [--rate=0] [--watchers=0] [--lag=true|false] [--accept-gzip=false]
- *      [--json=target/bench.json]
+ *      [--json=target/bench.json] [--modes=grpc-register,grpc-push] [--subscribers=1000]
+ *      [--push-rate=5] [--changes=N] [--push-warmup=N] [--grpc-idle=N] [--grpc-idle-seconds=30] [--gc-pids=PID,...]
+ *      [--cpu-pids=PID,...] [--grpc-targets=host:port,...] [--grpc-port-offset=1000]
  * </pre>
  *
  * Modes: {@code register} (a new ip:port every request), {@code beat} (the 1.x client's beat with its
@@ -48,6 +50,19 @@ import org.HdrHistogram.Recorder;
  * targets, each subscribed to everything) during every run and counts their events. With
  * {@code --lag} (the default with more than one target) register runs also measure replication
  * lag through one watch connection per node: see {@link LagTracker}.
+ *
+ * <p>gRPC modes (Nacos 2.x/3.x SDK connections on each target's gRPC port, its client port +
+ * {@code --grpc-port-offset=1000}, or {@code --grpc-targets=host:port,...}; see {@link GrpcModes}):
+ * {@code grpc-register} ({@code --connections} SDK connections, each registering new instances,
+ * closed or open loop as {@code register}); {@code grpc-push} ({@code --subscribers=1000}
+ * connections subscribed to one service, a writer changing it {@code --push-rate=5} times a second,
+ * {@code --changes} of them, default seconds × rate, after {@code --push-warmup} unmeasured ones,
+ * default warm-up seconds × rate; push latency from the write's acknowledgement to
+ * each subscriber's push). {@code --grpc-idle=N} holds N connections for {@code --grpc-idle-seconds=30}
+ * after the modes and reports the nodes' heap; {@code --gc-pids} (the nodes' process ids, same
+ * machine) asks each for a full GC before each heap reading. gRPC rows have no baseline.
+ * {@code --cpu-pids} reads server CPU from /proc instead of /metrics (servers without the
+ * {@code process_cpu_time_ns_total} counter, e.g. Nacos).
  */
 public final class LoadGenerator {
 
@@ -95,6 +110,21 @@ public final class LoadGenerator {
   private final boolean acceptGzip;
   private final AtomicLong unique = new AtomicLong();
   private final List<LagTracker.Report> lagReports = new ArrayList<>();
+  /** The mode each of {@link #lagReports} was measured in. */
+  private final List<String> lagModes = new ArrayList<>();
+  /** The targets' gRPC ports ({@code --grpc-targets}, or each client port + {@code --grpc-port-offset}). */
+  private final List<String> grpcTargets;
+  private final int subscribers;
+  private final double pushRate;
+  private final long pushTimeoutMs;
+  private final int grpcIdle;
+  private final int grpcIdleSeconds;
+  /** {@code --cpu-pids}: the targets' process ids on this machine; CPU then comes from /proc, not /metrics. */
+  private final List<Long> cpuPids;
+  private final List<Long> gcPids;
+  private final boolean healthChecks;
+  private final List<GrpcModes.PushReport> pushReports = new ArrayList<>();
+  private GrpcModes grpc;
 
   LoadGenerator(Vertx vertx, Map<String, String> opts) {
     this.vertx = vertx;
@@ -109,6 +139,27 @@ public final class LoadGenerator {
     this.watchers = Integer.parseInt(opts.getOrDefault("watchers", "0"));
     this.acceptGzip = Boolean.parseBoolean(opts.getOrDefault("accept-gzip", "false"));
     this.lag = Boolean.parseBoolean(opts.getOrDefault("lag", String.valueOf(targets.size() > 1)));
+    this.grpcTargets = opts.containsKey("grpc-targets") ? List.of(opts.get("grpc-targets").split(","))
+        : GrpcModes.grpcTargets(targets, Integer.parseInt(opts.getOrDefault("grpc-port-offset", "1000")));
+    if (grpcTargets.size() != targets.size()) {
+      throw new IllegalArgumentException("--grpc-targets needs one gRPC address per target");
+    }
+    this.subscribers = Integer.parseInt(opts.getOrDefault("subscribers", "1000"));
+    this.pushRate = Double.parseDouble(opts.getOrDefault("push-rate", "5"));
+    this.pushTimeoutMs = Long.parseLong(opts.getOrDefault("push-timeout-ms", "5000"));
+    this.grpcIdle = Integer.parseInt(opts.getOrDefault("grpc-idle", "0"));
+    this.grpcIdleSeconds = Integer.parseInt(opts.getOrDefault("grpc-idle-seconds", "30"));
+    this.cpuPids = pids(opts.get("cpu-pids"));
+    this.gcPids = pids(opts.get("gc-pids"));
+    this.healthChecks = Boolean.parseBoolean(opts.getOrDefault("grpc-health-checks", "true"));
+    if (!cpuPids.isEmpty() && cpuPids.size() != targets.size()) {
+      throw new IllegalArgumentException("--cpu-pids needs one process id per target");
+    }
+  }
+
+  private static List<Long> pids(String list) {
+    return list == null || list.isBlank() ? List.of()
+        : java.util.Arrays.stream(list.split(",")).map(Long::parseLong).toList();
   }
 
   public static void main(String[] args) throws Exception {
@@ -146,62 +197,88 @@ public final class LoadGenerator {
     }
     Baseline baseline = Baseline.start();
     String base = "127.0.0.1:" + baseline.port();
-    List<Result> results = new ArrayList<>();
+    // each row: {the baseline's result or null, the targets'}
+    List<Result[]> results = new ArrayList<>();
     Watchers watching = watchers > 0 ? Watchers.open(vertx, targets, watchers) : null;
     for (String mode : opts.getOrDefault("modes", "register,beat,list").split(",")) {
+      if (mode.isBlank()) {
+        continue;
+      }
+      if (mode.startsWith("grpc-")) {
+        results.add(new Result[] {null, grpcMode(mode)});
+        continue;
+      }
       prepare(mode, targets);
       prepare(mode, List.of(base));
-      results.add(drive(mode, List.of(base), "baseline", null, baseline));
+      Result b = drive(mode, List.of(base), "baseline", null, baseline);
       LagTracker tracker = lag && mode.equals("register") ? new LagTracker(vertx, targets) : null;
       if (tracker != null) {
         await(tracker.start(), "connecting the lag watchers");
       }
-      results.add(drive(mode, targets, String.join(",", targets), tracker, null));
+      results.add(new Result[] {b, drive(mode, targets, String.join(",", targets), tracker, null)});
+    }
+    GrpcModes.IdleReport idle = null;
+    if (grpcIdle > 0) {
+      try (GrpcModes g = grpcModes()) {
+        idle = g.idle(grpcIdle, grpcIdleSeconds);
+      }
     }
     long watchEvents = watching != null ? watching.close() : 0;
     baseline.close();
     System.out.println();
-    System.out.printf("%-9s %-22s %11s %9s %9s %9s %9s %7s %6s %8s %10s %9s %9s%n", "mode", "target", "req/s",
+    if (!results.isEmpty()) {
+      System.out.printf("%-13s %-22s %11s %9s %9s %9s %9s %7s %6s %8s %10s %9s %9s%n", "mode", "target", "req/s",
         "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "late", "ratio", "cpu us/req", "cpu ratio", "bytes/ans");
+    }
     JsonArray json = new JsonArray();
-    for (int i = 0; i < results.size(); i += 2) {
-      Result b = results.get(i);
-      Result n = results.get(i + 1);
-      for (Result r : List.of(b, n)) {
-        String ratio = r == n ? String.format(Locale.ROOT, "%.2f", n.rate() / b.rate()) : "";
-        String cpuRatio = r == n ? String.format(Locale.ROOT, "%.2f", n.cpuUsPerRequest() / b.cpuUsPerRequest()) : "";
-        System.out.printf(Locale.ROOT, "%-9s %-22s %11.0f %9.2f %9.2f %9.2f %9.2f %7d %6d %8s %10.1f %9s %9.0f%n",
+    for (Result[] row : results) {
+      Result b = row[0];
+      Result n = row[1];
+      for (Result r : b == null ? List.of(n) : List.of(b, n)) {
+        boolean ratios = r == n && b != null;
+        String ratio = ratios ? String.format(Locale.ROOT, "%.2f", n.rate() / b.rate()) : "";
+        String cpuRatio = ratios ? String.format(Locale.ROOT, "%.2f", n.cpuUsPerRequest() / b.cpuUsPerRequest()) : "";
+        System.out.printf(Locale.ROOT, "%-13s %-22s %11.0f %9.2f %9.2f %9.2f %9.2f %7d %6d %8s %10.1f %9s %9.0f%n",
             r.mode(), clip(r.target()), r.rate(), r.ms(50), r.ms(99), r.ms(99.9),
             r.latency().getMaxValue() / 1000.0, r.errors(), r.late(), ratio, r.cpuUsPerRequest(), cpuRatio,
             r.bytesPerAnswer());
         if (r == n && r.cpuNanos().size() > 1) {
           for (var e : r.cpuNanos().entrySet()) {
-            System.out.printf(Locale.ROOT, "%-9s   %-20s %90.1f%n", "", clip(e.getKey()),
+            System.out.printf(Locale.ROOT, "%-13s   %-20s %90.1f%n", "", clip(e.getKey()),
                 e.getValue() / 1000.0 / Math.max(1, r.requests()));
           }
         }
         json.add(new JsonObject().put("mode", r.mode()).put("target", r.target()).put("requests", r.requests())
             .put("errors", r.errors()).put("late", r.late()).put("seconds", r.seconds())
-            .put("offeredRate", rate).put("rate", r.rate())
+            .put("offeredRate", r.mode().equals("grpc-push") ? pushRate : rate).put("rate", r.rate())
             .put("p50Ms", r.ms(50)).put("p90Ms", r.ms(90)).put("p99Ms", r.ms(99)).put("p999Ms", r.ms(99.9))
             .put("maxMs", r.latency().getMaxValue() / 1000.0)
-            .put("ratioToBaseline", r == n ? n.rate() / b.rate() : 1.0)
+            .put("ratioToBaseline", ratios ? Double.valueOf(n.rate() / b.rate()) : b == null ? null : Double.valueOf(1.0))
             .put("cpuUsPerRequest", finite(r.cpuUsPerRequest())).put("bytesPerAnswer", r.bytesPerAnswer())
             .put("cpuUsPerRequestByServer", cpuByServer(r))
-            .put("cpuRatioToBaseline", r == n ? finite(n.cpuUsPerRequest() / b.cpuUsPerRequest()) : 1.0));
+            .put("cpuRatioToBaseline", ratios ? finite(n.cpuUsPerRequest() / b.cpuUsPerRequest())
+                : b == null ? null : Double.valueOf(1.0)));
       }
     }
-    for (LagTracker.Report r : lagReports) {
-      System.out.printf(Locale.ROOT, "%nreplication lag (ack -> visible on all %d nodes), %d writes: p50 %.1f ms, "
+    for (int i = 0; i < lagReports.size(); i++) {
+      LagTracker.Report r = lagReports.get(i);
+      System.out.printf(Locale.ROOT, "%n%s: replication lag (ack -> visible on all %d nodes), %d writes: p50 %.1f ms, "
           + "p99 %.1f ms, p99.9 %.1f ms, max %.1f ms; not seen everywhere: %d; failed writes: %d; "
-          + "all nodes converged %s after the load stopped%n", targets.size(), r.tracked(), r.ms(50), r.ms(99),
+          + "all nodes converged %s after the load stopped%n", lagModes.get(i), targets.size(), r.tracked(), r.ms(50), r.ms(99),
           r.ms(99.9), r.lag().getMaxValue() / 1000.0, r.missing(), r.failed(),
           r.convergedMs() < 0 ? "NOT within 10 s" : r.convergedMs() + " ms");
-      json.add(new JsonObject().put("mode", "replication-lag").put("nodes", targets.size())
+      json.add(new JsonObject().put("mode", "replication-lag").put("writesBy", lagModes.get(i))
+          .put("nodes", targets.size())
           .put("writes", r.tracked())
           .put("p50Ms", r.ms(50)).put("p99Ms", r.ms(99)).put("p999Ms", r.ms(99.9))
           .put("maxMs", r.lag().getMaxValue() / 1000.0).put("missing", r.missing()).put("failed", r.failed())
           .put("convergedMs", r.convergedMs()));
+    }
+    for (GrpcModes.PushReport p : pushReports) {
+      printPush(p, json);
+    }
+    if (idle != null) {
+      printIdle(idle, json);
     }
     if (watching != null) {
       System.out.printf(Locale.ROOT, "%n%d watch connections received %d events in all%n", watchers, watchEvents);
@@ -212,6 +289,115 @@ public final class LoadGenerator {
       Files.writeString(Path.of(opts.get("json")), out);
       System.out.println("\nJSON written to " + opts.get("json"));
     }
+  }
+
+  /** Called with the gRPC connections of a grpc-register run before they are closed (tests look at the node). */
+  java.util.function.Consumer<GrpcModes> beforeGrpcClose = g -> { };
+
+  private GrpcModes grpcModes() {
+    return new GrpcModes(vertx, targets, grpcTargets, gcPids, healthChecks);
+  }
+
+  /** A gRPC mode's run: its connections are opened first and closed after, outside the measured window. */
+  private Result grpcMode(String mode) {
+    String label = String.join(",", grpcTargets);
+    try (GrpcModes g = grpcModes()) {
+      grpc = g;
+      switch (mode) {
+        case "grpc-register" -> {
+          g.connect(connections);
+          LagTracker tracker = lag ? new LagTracker(vertx, targets) : null;
+          if (tracker != null) {
+            await(tracker.start(), "connecting the lag watchers");
+          }
+          Result r = drive(mode, targets, label, tracker, null);
+          beforeGrpcClose.accept(g);
+          return r;
+        }
+        case "grpc-push" -> {
+          int warm = Integer.parseInt(opts.getOrDefault("push-warmup", String.valueOf(Math.round(warmup * pushRate))));
+          int changes = Integer.parseInt(opts.getOrDefault("changes", String.valueOf(Math.round(seconds * pushRate))));
+          Histogram writes = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+          ServerCpu cpu = cpuOf(targets);
+          long[] measured = new long[1];
+          GrpcModes.PushReport report = g.push(subscribers, warm, changes, pushRate, pushTimeoutMs, cpu, writes,
+              measured);
+          Map<String, Long> used = Map.of();
+          try {
+            used = cpu.since().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            System.out.println("server CPU of " + label + " not measured: " + e.getMessage());
+          }
+          cpu.close();
+          pushReports.add(report);
+          return new Result(mode, label, changes, report.missing() > 0 ? 1 : 0, 0, measured[0] / 1e9, writes, used, 0);
+        }
+        default -> throw new IllegalArgumentException("unknown mode " + mode);
+      }
+    } finally {
+      grpc = null;
+    }
+  }
+
+  private ServerCpu cpuOf(List<String> where) {
+    if (cpuPids.isEmpty()) {
+      return ServerCpu.ofNodes(vertx, where);
+    }
+    Map<String, Long> byTarget = new LinkedHashMap<>();
+    for (int i = 0; i < where.size(); i++) {
+      byTarget.put(where.get(i), cpuPids.get(targets.indexOf(where.get(i))));
+    }
+    return ServerCpu.ofPids(byTarget);
+  }
+
+  private static void printPush(GrpcModes.PushReport p, JsonArray json) {
+    System.out.printf(Locale.ROOT, "%ngRPC push: %d subscribers (%d on another node than the writer), %d changes;"
+        + " from the write's acknowledgement to the push that shows it%n", p.subscribers(), p.remoteSubscribers(),
+        p.changes());
+    line("  every delivery", p.all());
+    line("  last subscriber of each change", p.last());
+    if (p.remoteSubscribers() > 0) {
+      line("  deliveries on another node", p.remoteAll());
+      line("  last on another node, per change", p.remoteLast());
+    }
+    System.out.printf(Locale.ROOT, "  deliveries %d of %d (missing %d, before the ack %d); pushes received %d%n",
+        p.deliveries(), (long) p.subscribers() * p.changes(), p.missing(), p.beforeAck(), p.pushesReceived());
+    json.add(new JsonObject().put("mode", "grpc-push-latency").put("subscribers", p.subscribers())
+        .put("remoteSubscribers", p.remoteSubscribers()).put("changes", p.changes())
+        .put("deliveries", p.deliveries()).put("missing", p.missing()).put("beforeAck", p.beforeAck())
+        .put("pushesReceived", p.pushesReceived())
+        .put("all", percentiles(p.all())).put("last", percentiles(p.last()))
+        .put("remoteAll", percentiles(p.remoteAll())).put("remoteLast", percentiles(p.remoteLast())));
+  }
+
+  private static void line(String what, Histogram h) {
+    System.out.printf(Locale.ROOT, "%-36s p50 %8.1f ms, p99 %8.1f ms, max %8.1f ms (%d)%n", what + ":",
+        h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
+        h.getTotalCount());
+  }
+
+  private static JsonObject percentiles(Histogram h) {
+    return new JsonObject().put("count", h.getTotalCount()).put("p50Ms", h.getValueAtPercentile(50) / 1000.0)
+        .put("p99Ms", h.getValueAtPercentile(99) / 1000.0).put("maxMs", h.getMaxValue() / 1000.0);
+  }
+
+  private static void printIdle(GrpcModes.IdleReport r, JsonArray json) {
+    if (r.failure() != null && r.opened() == 0) {
+      System.out.printf("%nidle gRPC connections: %s%n", r.failure());
+    } else {
+      System.out.printf(Locale.ROOT, "%nidle gRPC connections: %d asked, %d opened and registered (%d failed%s),"
+          + " %d still open after %d s (nodes report %.0f); node heap used %s: %.1f MB before, %.1f MB after,"
+          + " %.0f bytes per connection; %d detections answered, %d health checks sent%n", r.requested(),
+          r.opened(), r.failed(), r.failure() == null ? "" : ", e.g. " + r.failure(), r.stillOpen(),
+          r.holdSeconds(), r.connectionsOnNodes(), r.gcBeforeReading() ? "after a full GC" : "(no GC asked for)",
+          r.heapBefore() / 1e6, r.heapAfter() / 1e6, r.bytesPerConnection(), r.detections(), r.healthChecks());
+    }
+    json.add(new JsonObject().put("mode", "grpc-idle").put("requested", r.requested()).put("opened", r.opened())
+        .put("failed", r.failed()).put("failure", r.failure()).put("stillOpen", r.stillOpen())
+        .put("holdSeconds", r.holdSeconds()).put("connectionsOnNodes", finite(r.connectionsOnNodes()))
+        .put("heapBeforeBytes", finite(r.heapBefore())).put("heapAfterBytes", finite(r.heapAfter()))
+        .put("heapBytesPerConnection", finite(r.bytesPerConnection())).put("gcBeforeReading", r.gcBeforeReading())
+        .put("detections", r.detections()).put("healthChecks", r.healthChecks()));
   }
 
   /** JSON has no NaN: an unknown figure is null. */
@@ -278,9 +464,10 @@ public final class LoadGenerator {
     HttpClient client = client();
     Recorder hist = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
     Run run = new Run(mode, where, client, hist, tracker);
-    ServerCpu cpu = baseline != null ? ServerCpu.ofThreads(label, baseline.threadIds())
-        : ServerCpu.ofNodes(vertx, where);
-    Future<Void> cpuFrom = vertx.timer(TimeUnit.SECONDS.toMillis(warmup)).compose(v -> cpu.mark());
+    ServerCpu cpu = baseline != null ? ServerCpu.ofThreads(label, baseline.threadIds()) : cpuOf(where);
+    // a timer of 0 ms is refused: without a warm-up the window starts now
+    Future<Void> cpuFrom = warmup > 0 ? vertx.timer(TimeUnit.SECONDS.toMillis(warmup)).compose(v -> cpu.mark())
+        : cpu.mark();
     long progress = progress(mode, label, run);
     if (rate > 0) {
       run.openLoop();
@@ -310,6 +497,7 @@ public final class LoadGenerator {
     cpu.close();
     if (tracker != null) {
       lagReports.add(tracker.finish(run.lastAck.get(), 10_000));
+      lagModes.add(mode);
     }
     return new Result(mode, label, run.requests.get(), run.errors.get(), run.late.get(), seconds,
         hist.getIntervalHistogram(), used, run.bytes.get());
@@ -419,6 +607,12 @@ public final class LoadGenerator {
           yield send(client, target(where, i), HttpMethod.PUT, "/nacos/v1/ns/instance/beat?serviceName="
               + "DEFAULT_GROUP%40%40benchbeat&ip=" + ip(k) + "&port=8080&clusterName=DEFAULT",
               "beat=" + URLEncoder.encode(beat, StandardCharsets.UTF_8));
+        }
+        case "grpc-register" -> {
+          if (tracker != null && measured) {
+            tracker.sent(ip, port);
+          }
+          yield grpc.register(i, ip, port);
         }
         case "list" -> send(client, target(where, i), HttpMethod.GET,
             "/nacos/v1/ns/instance/list?serviceName=benchlist&clusters=&healthyOnly=false", null);

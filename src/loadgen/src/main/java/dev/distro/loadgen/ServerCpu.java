@@ -4,8 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -101,12 +99,45 @@ abstract class ServerCpu implements AutoCloseable {
     };
   }
 
+  /**
+   * CPU of processes on this machine, from {@code /proc/PID/stat} (user + system clock ticks): for
+   * servers without the /metrics counter (a Nacos server). {@code pids}: server label → process id.
+   */
+  static ServerCpu ofPids(Map<String, Long> pids) {
+    long ticksPerSecond = clockTicks();
+    return new ServerCpu() {
+      @Override
+      Future<Map<String, Long>> read() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        try {
+          for (var e : pids.entrySet()) {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + e.getValue() + "/stat"));
+            // the fields after the command name, which is in parentheses and may hold spaces
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            m.put(e.getKey(), ticks * 1_000_000_000L / ticksPerSecond);
+          }
+        } catch (Exception ex) {
+          return Future.failedFuture("reading /proc: " + ex.getMessage());
+        }
+        return Future.succeededFuture(m);
+      }
+    };
+  }
+
+  private static long clockTicks() {
+    try {
+      Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      return p.waitFor() == 0 ? Long.parseLong(out) : 100;
+    } catch (Exception e) {
+      return 100;
+    }
+  }
+
   private static Future<Long> scrape(HttpClient client, String target) {
-    int colon = target.lastIndexOf(':');
-    RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.substring(0, colon))
-        .setPort(Integer.parseInt(target.substring(colon + 1))).setURI("/metrics").setTimeout(10_000);
-    return client.request(o).compose(req -> req.send().compose(resp -> resp.body())).map(body -> {
-      Long ns = parse(body.toString());
+    return NodeMetrics.scrape(client, target).map(body -> {
+      Long ns = parse(body);
       if (ns == null) {
         throw new IllegalStateException(target + "/metrics has no " + COUNTER);
       }
