@@ -28,11 +28,14 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * Pushes this node's changes to every peer in batches. A peer that is DOWN keeps its queue (merged,
+ * Pushes this node's changes to every peer in batches, every {@code --batch-window-ms}; a change
+ * arriving after a window without changes is sent at once instead (a lone write waits for no
+ * window; a busy node still sends one batch per window). A peer that is DOWN keeps its queue (merged,
  * bounded) and gets it when it answers again, so writes made on one side of a partition reach the
  * other side after it heals. Changes made here (not those received from
  * peers) arrive through a lock-free inbox; every batch window they are merged into one pending map
@@ -102,6 +105,8 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   private PeerClient peers;
   private long timer = -1;
   private volatile boolean flushScheduled;
+  /** When the last flush began ({@code System.nanoTime}). */
+  private volatile long lastFlushNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
   /**
    * Between start and stop: the node registers this listener when it builds the change chain, but
    * changes are queued only while the verticle runs (before, no client write is served; after, the
@@ -145,7 +150,11 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
       return;
     }
     inbox.add(event);
-    if (inboxSize.incrementAndGet() >= config.batchMaxEntries && !flushScheduled) {
+    int size = inboxSize.incrementAndGet();
+    // The first change after a quiet window goes at once; the ones after it wait for the next
+    // flush, so a busy node still sends one batch per window and a lone write waits for nothing.
+    boolean lone = size == 1 && System.nanoTime() - lastFlushNanos >= TimeUnit.MILLISECONDS.toNanos(config.batchWindowMs);
+    if ((lone || size >= config.batchMaxEntries) && !flushScheduled) {
       flushScheduled = true;
       context.runOnContext(v -> {
         flushScheduled = false;
@@ -179,6 +188,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   }
 
   void flush() {
+    lastFlushNanos = System.nanoTime();
     flushes.increment();
     lastBatch = null;
     List<Member> members = cluster.peers();

@@ -204,6 +204,15 @@ class DistroSyncVerticleTest {
   }
 
   @Test
+  void aLoneChange_isSentAtOnce_notAtTheEndOfTheWindow() throws Exception {
+    start(Map.of("batch-window-ms", "60000"));
+    register(1);
+    // a window of a minute: only the send of a lone change explains a request now
+    Poll.until(Duration.ofSeconds(5), "the lone change sent", () -> requests.get() == 1
+        && metrics.syncEntriesSent.sum() == 1);
+  }
+
+  @Test
   void aBatchForTwoPeers_isEncodedOnce_andBothGetTheSameBody() throws Exception {
     int selfPort = TestCluster.freePortPairForTests();
     int[] peerPorts = {TestCluster.freePortPairForTests(), TestCluster.freePortPairForTests()};
