@@ -88,6 +88,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
 
   private final java.util.concurrent.atomic.LongAdder flushes = new java.util.concurrent.atomic.LongAdder();
   private final java.util.concurrent.atomic.LongAdder encodes = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder loneFlushes = new java.util.concurrent.atomic.LongAdder();
   /** The last batch encoded in this flush, and its body (event loop only; cleared at each flush). */
   private List<ChangeEvent> lastBatch;
   private byte[] lastBody;
@@ -105,7 +106,7 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   private PeerClient peers;
   private long timer = -1;
   private volatile boolean flushScheduled;
-  /** When the last flush began ({@code System.nanoTime}). */
+  /** When the last flush that took changes began ({@code System.nanoTime}). */
   private volatile long lastFlushNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
   /**
    * Between start and stop: the node registers this listener when it builds the change chain, but
@@ -156,6 +157,9 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     boolean lone = size == 1 && System.nanoTime() - lastFlushNanos >= TimeUnit.MILLISECONDS.toNanos(config.batchWindowMs);
     if ((lone || size >= config.batchMaxEntries) && !flushScheduled) {
       flushScheduled = true;
+      if (lone) {
+        loneFlushes.increment();
+      }
       context.runOnContext(v -> {
         flushScheduled = false;
         flush();
@@ -188,7 +192,10 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   }
 
   void flush() {
-    lastFlushNanos = System.nanoTime();
+    if (!inbox.isEmpty()) {
+      // a flush that takes changes starts a window; an empty periodic pass does not
+      lastFlushNanos = System.nanoTime();
+    }
     flushes.increment();
     lastBatch = null;
     List<Member> members = cluster.peers();
@@ -307,6 +314,11 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     lastBatch = batch;
     lastBody = body;
     return body;
+  }
+
+  /** Flushes a lone change asked for, outside the window (tests). */
+  long loneFlushes() {
+    return loneFlushes.sum();
   }
 
   /** Sync bodies encoded (tests: one per flush when every peer gets the same batch). */

@@ -205,11 +205,16 @@ class DistroSyncVerticleTest {
 
   @Test
   void aLoneChange_isSentAtOnce_notAtTheEndOfTheWindow() throws Exception {
-    start(Map.of("batch-window-ms", "60000"));
+    start(Map.of("batch-window-ms", "2000"));
+    // empty passes of the periodic flush start no window: right after one, the next is 2 s away
+    long passes = sync.flushes();
+    Poll.until(Duration.ofSeconds(10), "an empty flush pass", () -> sync.flushes() == passes + 1);
+    long before = sync.flushes();
     register(1);
-    // a window of a minute: only the send of a lone change explains a request now
     Poll.until(Duration.ofSeconds(5), "the lone change sent", () -> requests.get() == 1
         && metrics.syncEntriesSent.sum() == 1);
+    assertEquals(before + 1, sync.flushes());
+    assertEquals(1, sync.loneFlushes(), "sent by a flush of its own, not the window's");
   }
 
   @Test
