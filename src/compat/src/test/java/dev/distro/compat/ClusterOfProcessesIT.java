@@ -5,6 +5,7 @@ import static dev.distro.compat.GrpcHandshakeTest.until;
 import static dev.distro.compat.NamingOverGrpcTest.instance;
 import static dev.distro.compat.NamingOverGrpcTest.ipPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.alibaba.nacos.api.NacosFactory;
@@ -39,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * subscribers on the others, a 1.x registration over HTTP reaches 2.x subscribers, and after a
  * SIGKILL of the node holding the most connections its clients move to the survivors, register
  * again there, and their instances stay listed on the survivors throughout, also after the dead
- * node's copies would have been evicted.
+ * node's copies would have been evicted. Batch registration, queries, the service list and a
+ * client's shutDown through other nodes than the one it used; with auth on, a writer's
+ * registration is seen by a viewer on another node, who may not write.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ClusterOfProcessesIT {
@@ -55,6 +58,8 @@ class ClusterOfProcessesIT {
   final List<NamingService> clients = new ArrayList<>();
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   int[] ports;
+  /** With auth on: the token the test's own HTTP reads carry. */
+  String token;
 
   @AfterEach
   void stop() {
@@ -76,12 +81,15 @@ class ClusterOfProcessesIT {
     // one subscriber per node, each connected to that node only
     List<List<String>> seen = new ArrayList<>();
     List<List<Long>> seenAt = new ArrayList<>();
+    List<NamingService> onNode = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       List<String> events = new CopyOnWriteArrayList<>();
       List<Long> at = new CopyOnWriteArrayList<>();
       seen.add(events);
       seenAt.add(at);
-      client("127.0.0.1:" + ports[i]).subscribe("moving", e -> {
+      NamingService subscriber = client("127.0.0.1:" + ports[i]);
+      onNode.add(subscriber);
+      subscriber.subscribe("moving", e -> {
         at.add(System.nanoTime());
         events.add(ipPorts(((NamingEvent) e).getInstances()));
       });
@@ -127,9 +135,25 @@ class ClusterOfProcessesIT {
     }
     System.out.println("[compat] from a registration on node 0 to the push on nodes 1 and 2: over gRPC "
         + grpcLatency + " ms, over HTTP (1.x) " + httpLatency + " ms");
+    // batch register and deregister, query and service list, each through another node
+    onFirst.batchRegisterInstance("batch3", "DEFAULT_GROUP",
+        List.of(instance("10.0.8.1", 1, "A"), instance("10.0.8.2", 2, "B")));
+    until(10, "node 2 answers a query with the batch registered on node 0",
+        () -> "10.0.8.1:1,10.0.8.2:2".equals(query(onNode.get(2), "batch3")));
+    assertEquals("10.0.8.2:2", ipPorts(onNode.get(1).selectInstances("batch3", List.of("B"), true, false)),
+        "a cluster-filtered query on node 1");
+    List<String> services = onNode.get(1).getServicesOfServer(1, 10).getData();
+    assertTrue(services.containsAll(List.of("batch3", "moving")), "node 1's service list: " + services);
+    onFirst.batchDeregisterInstance("batch3", "DEFAULT_GROUP", List.of(instance("10.0.8.1", 1, "A")));
+    until(10, "node 2 answers the batch's remainder", () -> "10.0.8.2:2".equals(query(onNode.get(2), "batch3")));
     // Neither may stay through the kill: the 1.x instance would expire without beats, and the
-    // single-node client cannot move.
+    // single-node client cannot move. Its shutDown removes what it held on every node.
     onFirst.shutDown();
+    for (int i = 0; i < 3; i++) {
+      int n = i;
+      until(10, "node " + n + " no longer lists the batch of the client that shut down",
+          () -> uncheckedListed(ports[n], "batch3").isEmpty());
+    }
     http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[0]
         + "/nacos/v1/ns/instance?serviceName=moving&ip=10.0.7.200&port=8000&ephemeral=true"))
         .DELETE().build(), HttpResponse.BodyHandlers.ofString());
@@ -191,6 +215,15 @@ class ClusterOfProcessesIT {
     }
   }
 
+  /** What a query through {@code client} answers for {@code service}, as {@link NamingOverGrpcTest#ipPorts}. */
+  static String query(NamingService client, String service) {
+    try {
+      return ipPorts(client.getAllInstances(service, false));
+    } catch (NacosException e) {
+      return "failed: " + e;
+    }
+  }
+
   /** As {@link NamingOverGrpcTest#ipPorts} writes a list: sorted, comma-separated. */
   static String sortedJoin(List<String> some, String... more) {
     List<String> all = new ArrayList<>(some);
@@ -199,7 +232,31 @@ class ClusterOfProcessesIT {
     return String.join(",", all);
   }
 
-  void startCluster() throws Exception {
+  @Test
+  void withAuthOn_aWritersRegistrationIsSeenByAViewerOnAnotherNode_whoCannotWrite() throws Exception {
+    Path tokens = dir.resolve("tokens");
+    Files.writeString(tokens, "app cluster-writer-token-0123456789 public:rw\n"
+        + "viewer cluster-reader-token-0123456789 public:r\n");
+    token = "cluster-reader-token-0123456789";
+    startCluster("--auth-enabled=true", "--auth-tokens-file=" + tokens);
+    NamingService writer = client("127.0.0.1:" + ports[0], "app", "cluster-writer-token-0123456789");
+    writer.registerInstance("secured", "DEFAULT_GROUP", instance("10.0.9.1", 80, "DEFAULT"));
+    NamingService viewer = client("127.0.0.1:" + ports[2], "viewer", "cluster-reader-token-0123456789");
+    until(10, "a viewer on node 2 sees the writer's registration on node 0",
+        () -> "10.0.9.1:80".equals(query(viewer, "secured")));
+    NacosException refused = assertThrows(NacosException.class, () -> viewer.registerInstance("secured",
+        "DEFAULT_GROUP", instance("10.0.9.2", 80, "DEFAULT")));
+    assertEquals(403, refused.getErrCode(), refused.getErrMsg());
+    NamingService anonymous = client("127.0.0.1:" + ports[1]);
+    refused = assertThrows(NacosException.class, () -> anonymous.registerInstance("secured", "DEFAULT_GROUP",
+        instance("10.0.9.3", 80, "DEFAULT")));
+    assertEquals(403, refused.getErrCode(), refused.getErrMsg());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(List.of("10.0.9.1:80"), listed(ports[i], "secured"), "node " + i + " lists the writer's only");
+    }
+  }
+
+  void startCluster(String... extra) throws Exception {
     Path jar = Path.of(System.getProperty("distro.jar", "../../target/distro-node.jar"));
     if (!Files.exists(jar)) {
       throw new IllegalStateException("no node jar at " + jar.toAbsolutePath() + ": build src/node first (mvn package)");
@@ -207,11 +264,13 @@ class ClusterOfProcessesIT {
     ports = freePortPairs(3);
     String members = IntStream.of(ports).mapToObj(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     for (int i = 0; i < 3; i++) {
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "--port=" + ports[i],
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+          .toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "--port=" + ports[i],
           "--host=127.0.0.1", "--bind=127.0.0.1", "--members=" + members, "--ping-interval-ms=200",
           "--verify-interval-ms=500", "--batch-window-ms=20", "--http-instances=1",
-          "--holder-grace-ms=" + HOLDER_GRACE_MS)
+          "--holder-grace-ms=" + HOLDER_GRACE_MS));
+      command.addAll(List.of(extra));
+      ProcessBuilder pb = new ProcessBuilder(command)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(dir.resolve("node" + i + ".log").toFile());
       pb.environment().put("DISTRO_CLUSTER_SECRET", SECRET);
@@ -226,9 +285,13 @@ class ClusterOfProcessesIT {
     }
   }
 
-  NamingService client(String servers) throws NacosException {
+  NamingService client(String servers, String... userAndPassword) throws NacosException {
     Properties p = new Properties();
     p.setProperty(PropertyKeyConst.SERVER_ADDR, servers);
+    if (userAndPassword.length == 2) {
+      p.setProperty(PropertyKeyConst.USERNAME, userAndPassword[0]);
+      p.setProperty(PropertyKeyConst.PASSWORD, userAndPassword[1]);
+    }
     p.setProperty(PropertyKeyConst.NAMING_LOAD_CACHE_AT_START, "false");
     NamingService naming = NacosFactory.createNamingService(p);
     clients.add(naming);
@@ -247,7 +310,8 @@ class ClusterOfProcessesIT {
 
   String get(int port, String path) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+      String withToken = token == null ? path : path + (path.contains("?") ? "&" : "?") + "accessToken=" + token;
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + withToken))
           .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
     } catch (Exception e) {
       return "unreadable: " + e;
