@@ -10,7 +10,6 @@
 #   NODE_JAVA_OPTS='-XX:StartFlightRecording=delay=60s,duration=30s,filename=target/node{i}.jfr' \
 #     bash bench/cluster.sh --warmup-seconds=60 --seconds=30
 set -euo pipefail
-NODE_OPTS="${NODE_JAVA_OPTS:-}"
 cd "$(dirname "$0")/.."
 mvn -B -q package -DskipTests
 BASE=${BENCH_PORT:-18848}
@@ -22,33 +21,19 @@ for p in "${PORTS[@]}"; do
   echo "127.0.0.1:$p" >> "$CONF"
   TARGETS="${TARGETS:+$TARGETS,}127.0.0.1:$p"
 done
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
+LOG_PREFIX=target/bench-node
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+STARTED=()
 for i in 0 1 2; do
-  # shellcheck disable=SC2086
-  DISTRO_CLUSTER_SECRET=bench-cluster-secret-0123456789 java -Xms512m -Xmx512m -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
-    ${NODE_OPTS//\{i\}/$i} -jar target/distro-node.jar --port="${PORTS[$i]}" --host=127.0.0.1 --bind=127.0.0.1 \
-    --cluster-conf="$CONF" > "target/bench-node$i.log" 2>&1 &
-  PIDS+=($!)
+  start_node "$i" "${PORTS[$i]}" 512m --cluster-conf="$CONF"
+  STARTED+=("$NODE_PID")
 done
 for i in 0 1 2; do
-  for _ in $(seq 1 300); do
-    curl -fs "http://127.0.0.1:${PORTS[$i]}/health/ready" >/dev/null 2>&1 && break
-    if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
-      echo "node $i exited at start:" >&2
-      cat "target/bench-node$i.log" >&2
-      exit 1
-    fi
-    sleep 0.1
-  done
+  await_ready "$i" "${PORTS[$i]}" "${STARTED[$i]}"
 done
 # every member must be in every node's ring before the load starts
-for p in "${PORTS[@]}"; do
-  for _ in $(seq 1 300); do
-    [ "$(curl -fs "http://127.0.0.1:$p/nacos/v1/ns/operator/servers" | grep -o '"state":"UP"' | wc -l)" -ge 3 ] && break
-    sleep 0.1
-  done
-done
+await_members "${PORTS[@]}"
 java -Xmx1g -XX:+UseG1GC -jar target/distro-loadgen.jar --targets="$TARGETS" --modes=register \
   --rate=10000 --concurrency=1024 --seconds=20 --warmup-seconds=3 --json=target/bench-cluster.json "$@"
 for i in 0 1 2; do

@@ -24,34 +24,14 @@ shift || true
 [ "${SKIP_BUILD:-0}" = 1 ] || mvn -B -q package -DskipTests -pl src/node,src/loadgen
 BASE=${BENCH_PORT:-18848}
 GEN=(java -Xmx1g -XX:+UseG1GC -jar target/distro-loadgen.jar)
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
+LOG_PREFIX=target/bench-grpc-node
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
-# start_node INDEX PORT HEAP [node args...]: starts a node process, its pid in NODE_PID
-start_node() {
-  local i=$1 port=$2 heap=$3
-  shift 3
-  DISTRO_CLUSTER_SECRET=bench-cluster-secret-0123456789 java "-Xms$heap" "-Xmx$heap" -XX:+UseG1GC \
-    -XX:+ExitOnOutOfMemoryError -jar target/distro-node.jar --port="$port" --host=127.0.0.1 --bind=127.0.0.1 \
-    "$@" > "target/bench-grpc-node$i.log" 2>&1 &
-  NODE_PID=$!
-  PIDS+=("$NODE_PID")
-  for _ in $(seq 1 300); do
-    curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && return 0
-    if ! kill -0 "$NODE_PID" 2>/dev/null; then
-      echo "node $i exited at start:" >&2
-      cat "target/bench-grpc-node$i.log" >&2
-      exit 1
-    fi
-    sleep 0.1
-  done
-  echo "node $i not ready after 30 s" >&2
-  exit 1
-}
-
-stop_all() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  PIDS=()
+# start_node, then wait until it is ready
+start_ready() {
+  start_node "$@"
+  await_ready "$1" "$2" "$NODE_PID"
 }
 
 MODES=(--modes=grpc-register,grpc-push --connections=100 --concurrency=128 --warmup-seconds=15 --seconds=15
@@ -59,12 +39,12 @@ MODES=(--modes=grpc-register,grpc-push --connections=100 --concurrency=128 --war
 
 case "$WHAT" in
   standalone)
-    start_node 0 "$BASE" 1g
+    start_ready 0 "$BASE" 1g
     "${GEN[@]}" --targets="127.0.0.1:$BASE" "${MODES[@]}" --json=target/bench-grpc-standalone.json "$@"
     ;;
   idle)
     echo "this shell's open-file limit (ulimit -n): $(ulimit -n)"
-    start_node 0 "$BASE" 1g
+    start_ready 0 "$BASE" 1g
     "${GEN[@]}" --targets="127.0.0.1:$BASE" --modes= --grpc-idle="${IDLE:-10000}" --grpc-idle-seconds=30 \
       --gc-pids="$NODE_PID" --json=target/bench-grpc-idle.json "$@"
     ;;
@@ -78,14 +58,9 @@ case "$WHAT" in
       TARGETS="${TARGETS:+$TARGETS,}127.0.0.1:$p"
     done
     for i in 0 1 2; do
-      start_node "$i" "${PORTS[$i]}" 512m --cluster-conf="$CONF"
+      start_ready "$i" "${PORTS[$i]}" 512m --cluster-conf="$CONF"
     done
-    for p in "${PORTS[@]}"; do
-      for _ in $(seq 1 300); do
-        [ "$(curl -fs "http://127.0.0.1:$p/nacos/v1/ns/operator/servers" | grep -o '"state":"UP"' | wc -l)" -ge 3 ] && break
-        sleep 0.1
-      done
-    done
+    await_members "${PORTS[@]}"
     "${GEN[@]}" --targets="$TARGETS" "${MODES[@]}" --json=target/bench-grpc-cluster.json "$@"
     ;;
   nacos)
@@ -94,7 +69,7 @@ case "$WHAT" in
       exit 2
     fi
     NACOS_PORT=${NACOS_PORT:-8848}
-    start_node 0 "$BASE" 1g
+    start_ready 0 "$BASE" 1g
     "${GEN[@]}" --targets="127.0.0.1:$BASE" "${MODES[@]}" --cpu-pids="$NODE_PID" \
       --json=target/bench-grpc-vs-nacos-node.json "$@"
     stop_all

@@ -7,8 +7,8 @@ import java.util.function.Consumer;
 
 /**
  * The Nacos gRPC wire format as the load generator needs it, written here so that the generator
- * depends on nothing of the node. It mirrors the wire format described in
- * /work/shared/reference/nacos-grpc.md (section 1): every message is
+ * depends on nothing of the node. It mirrors the node's codec ({@code grpc/Payload} and
+ * {@code grpc/Frames} in src/node): every message is
  * {@code Payload{Metadata metadata = 2; Any body = 3}} with {@code Metadata{string type = 3;
  * map<string,string> headers = 7; string clientIp = 8}} and the body's {@code Any.value} (field 2)
  * holding the UTF-8 JSON of the class named by {@code type}; on the HTTP/2 stream each message has

@@ -41,8 +41,12 @@ public interface Ownership {
 
   /** The responsible member for {@code i} under {@code ring}: its holder, else the ring's owner. */
   static String ownerIn(Rendezvous ring, Instance i) {
-    String holder = i.holderNode();
-    return holder != null ? holder : ring.ownerOf(i.ip(), i.port());
+    return ownerIn(ring, i.ip(), i.port(), i.holderNode());
+  }
+
+  /** The same for an entry known by its parts ({@code holderNode} null: not held by a connection). */
+  static String ownerIn(Rendezvous ring, String ip, int port, String holderNode) {
+    return holderNode != null ? holderNode : ring.ownerOf(ip, port);
   }
 
   /** This node's member address (what holders name); standalone's default is null. */

@@ -51,7 +51,7 @@ public final class VerifyHandler {
     // "the sender's instances" as the sender's ring says, so that a moment of disagreement between
     // the rings (a member just came back) is not a mismatch
     return vertx.executeBlocking(() -> Digests.computeSettled(store,
-        (ip, port, holder) -> from.equals(holder != null ? holder : senders.ownerIn(ring, ip, port)), settledBefore),
+        (ip, port, holder) -> from.equals(senders.ownerIn(ring, ip, port, holder)), settledBefore),
         false).transform(ar -> Future.succeededFuture(ar.failed() ? PeerAnswer.error(500, "digest failed")
             : PeerAnswer.ok(mismatched(ar.result(), theirs))));
   }

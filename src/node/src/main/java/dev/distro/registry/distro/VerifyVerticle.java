@@ -153,7 +153,7 @@ public final class VerifyVerticle extends VerticleBase {
     Rendezvous ring = cluster.view().ring();
     String self = cluster.self();
     return vertx.executeBlocking(() -> Digests.computeSettled(store,
-            (ip, port, holder) -> self.equals(holder != null ? holder : ring.ownerOf(ip, port)), settledBefore), false)
+            (ip, port, holder) -> self.equals(Ownership.ownerIn(ring, ip, port, holder)), settledBefore), false)
         .compose(digests -> {
           StringBuilder sb = new StringBuilder(Digests.BUCKETS * 21 + 64);
           JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self())

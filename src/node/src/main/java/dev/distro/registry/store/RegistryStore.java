@@ -40,15 +40,11 @@ public final class RegistryStore {
 
   /**
    * The version of a delete, kept so that older copies of the deleted value are refused; {@code at}
-   * is when it was made here, on the monotonic clock (for pruning).
+   * is when it was made here, on the monotonic clock (for pruning); {@code prev} the version of the
+   * instance the delete removed (0: none held, or unknown); {@code holderNode} the member whose gRPC
+   * connection held it (null: none).
    */
   public record Tombstone(long version, long at, long prev, String holderNode) {
-
-    /**
-     * @param prev the version of the instance the delete removed (0: none held, or unknown)
-     * @param holderNode the member whose gRPC connection held it (null: none)
-     */
-    public Tombstone { }
 
     public Tombstone(long version, long at) {
       this(version, at, 0, null);

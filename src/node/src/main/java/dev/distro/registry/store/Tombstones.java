@@ -29,12 +29,10 @@ final class Tombstones {
     return byKey.get(SERVICE_PREFIX + key);
   }
 
-  /** Remembers a delete made at {@code version}, {@code now} on the monotonic clock. */
-  void put(String globalKey, long version, long now) {
-    byKey.put(globalKey, new Tombstone(version, now));
-  }
-
-  /** The same, with the removed instance's version and its holder's member (null: none). */
+  /**
+   * Remembers a delete made at {@code version}, {@code now} on the monotonic clock, with the removed
+   * instance's version and its holder's member (null: none).
+   */
   void put(String globalKey, long version, long now, long prev, String holderNode) {
     byKey.put(globalKey, new Tombstone(version, now, prev, holderNode));
   }
