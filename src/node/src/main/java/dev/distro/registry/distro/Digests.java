@@ -90,6 +90,15 @@ public final class Digests {
    * the event loop.
    */
   public static long[] computeSettled(RegistryStore store, Owned owned, long settledBefore) {
+    return store.digestWalk(walk -> computeSettled(store, owned, settledBefore, walk));
+  }
+
+  /**
+   * One walk: the registrations, each counted (and marked with {@code walk}) unless it was removed
+   * before the walk reached it; then the recent deletes, except those of registrations this walk
+   * counted live (deleted while it was under way).
+   */
+  private static long[] computeSettled(RegistryStore store, Owned owned, long settledBefore, long walk) {
     long[] d = new long[BUCKETS];
     Scan.registrations(store, r -> {
       Instance i = r.instance();
@@ -100,14 +109,14 @@ public final class Digests {
           return;
         }
       }
-      if (owned.test(i.ip(), i.port(), i.holderNode())) {
+      if (owned.test(i.ip(), i.port(), i.holderNode()) && r.countIn(walk)) {
         long k = r.keyHash(Digests::keyHash);
         d[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, v);
       }
     });
     for (Map.Entry<String, RegistryStore.Tombstone> e : store.tombstones().entrySet()) {
       RegistryStore.Tombstone t = e.getValue();
-      if (t.prev() == 0 || Versions.millisOf(t.version()) <= settledBefore
+      if (t.prev() == 0 || t.countedIn() == walk || Versions.millisOf(t.version()) <= settledBefore
           || Versions.millisOf(t.prev()) > settledBefore) {
         continue;
       }

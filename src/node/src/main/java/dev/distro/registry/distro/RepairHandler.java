@@ -22,8 +22,8 @@ import java.util.logging.Logger;
  * the deletes it remembers, {@code {"from", "asOf", "buckets", "entries", "ring"?}}). Applies what
  * is newer, drops this node's copies of the owner's entries in those buckets that the owner does
  * not hold once they are older than {@link #graceMs}, and answers the counts with, under
- * {@code "newer"}, the entries this node holds newer (or heard from their client) for the owner to
- * take. Runs on a worker.
+ * {@code "newer"}, the entries this node holds newer (made before the owner's listing, or heard
+ * from their client) for the owner to take. Runs on a worker.
  */
 public final class RepairHandler {
 
@@ -84,7 +84,7 @@ public final class RepairHandler {
       String key = SyncCodec.apply(store, e, Reason.REPAIR, out, owners);
       if (key != null) {
         listed.add(key);
-        if (out.stale > stale && SyncCodec.writeNewer(newer, store, e)) {
+        if (out.stale > stale && SyncCodec.writeNewer(newer, store, e, asOf)) {
           returned++;
         }
       }

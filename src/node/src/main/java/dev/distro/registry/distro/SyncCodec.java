@@ -307,8 +307,12 @@ public final class SyncCodec {
    * (a newer copy, or a newer delete it remembers), writes that state and returns true. The
    * receiver of a repair answers these to the owner: a change made here to the owner's instance
    * that never reached it (its sync queue overflowed, its batch was refused) goes back to it.
+   * Only states made before {@code asOf} (when the owner built its listing) count: a later one is
+   * a change still on its way, from the owner itself or in this node's own sync queue. Before, a
+   * repair on a loaded cluster carried back hundreds of the owner's own lease changes, made while
+   * the repair travelled, for the owner to apply and discard.
    */
-  public static boolean writeNewer(JsonWriter w, RegistryStore store, JsonNode n) {
+  public static boolean writeNewer(JsonWriter w, RegistryStore store, JsonNode n, long asOf) {
     String op = n.path("o").asText("");
     if (!op.equals("put") && !op.equals("del")) {
       return false;
@@ -320,12 +324,12 @@ public final class SyncCodec {
       String localId = Instance.localId(ip, port, text(n, "c"));
       long theirs = n.path("v").asLong(0);
       Registration r = store.find(key, localId);
-      if (r != null && r.instance().version() > theirs) {
+      if (r != null && r.instance().version() > theirs && r.instance().version() < asOf) {
         writePut(w, r.instance(), store.clientSeen(r));
         return true;
       }
       RegistryStore.Tombstone t = store.tombstones().get(key + "#" + localId);
-      if (r == null && t != null && t.version() > theirs) {
+      if (r == null && t != null && t.version() > theirs && t.version() < asOf) {
         writeTombstone(w, key + "#" + localId, t.version());
         return true;
       }

@@ -19,12 +19,16 @@ public final class Registration {
 
   private static final VarHandle LAST_BEAT;
   private static final VarHandle CLIENT_SEEN;
+  private static final VarHandle DIGEST_MARK;
+  /** {@link #digestMark} once the registration left the store. */
+  private static final long GONE = -1;
 
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       LAST_BEAT = l.findVarHandle(Registration.class, "lastBeat", long.class);
       CLIENT_SEEN = l.findVarHandle(Registration.class, "clientSeen", long.class);
+      DIGEST_MARK = l.findVarHandle(Registration.class, "digestMark", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -45,6 +49,8 @@ public final class Registration {
   private volatile long lastBeat;
   private volatile long clientSeen;
   volatile boolean removed;
+  /** The last digest walk that counted this registration ({@link RegistryStore#digestWalk}); {@link #GONE} once removed. */
+  private volatile long digestMark;
   /** The expiry wheel's place for this registration (owned by the sweep's event loop only). */
   private long wheelSlot;
   private int wheelIndex = -1;
@@ -82,6 +88,27 @@ public final class Registration {
       keyHashed = true;
     }
     return keyHash;
+  }
+
+  /**
+   * Marks this registration as counted by digest walk {@code walk}; false when it was removed
+   * first (its tombstone then counts it, if anything does).
+   */
+  public boolean countIn(long walk) {
+    long cur;
+    do {
+      cur = (long) DIGEST_MARK.getVolatile(this);
+      if (cur == GONE) {
+        return false;
+      }
+    } while (!DIGEST_MARK.compareAndSet(this, cur, walk));
+    return true;
+  }
+
+  /** On removal (write lock held): no walk counts it from now on; returns the last walk that did (0: none). */
+  long markRemoved() {
+    long last = (long) DIGEST_MARK.getAndSet(this, GONE);
+    return last == GONE ? 0 : last;
   }
 
   /** The version held before the latest change; 0 when there was none. */

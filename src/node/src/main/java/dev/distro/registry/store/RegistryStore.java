@@ -42,18 +42,22 @@ public final class RegistryStore {
    * The version of a delete, kept so that older copies of the deleted value are refused; {@code at}
    * is when it was made here, on the monotonic clock (for pruning); {@code prev} the version of the
    * instance the delete removed (0: none held, or unknown); {@code holderNode} the member whose gRPC
-   * connection held it (null: none).
+   * connection held it (null: none); {@code countedIn} the digest walk that had already counted the
+   * removed registration when the delete was made ({@link #digestWalk}; 0: none).
    */
-  public record Tombstone(long version, long at, long prev, String holderNode) {
+  public record Tombstone(long version, long at, long prev, String holderNode, long countedIn) {
 
     public Tombstone(long version, long at) {
-      this(version, at, 0, null);
+      this(version, at, 0, null, 0);
     }
   }
 
   private final ConcurrentHashMap<ServiceKey, ServiceEntry> services = new ConcurrentHashMap<>();
   private final Tombstones tombstones = new Tombstones();
   private final ReentrantLock writeLock = new ReentrantLock();
+  /** One digest walk at a time: the marks on registrations hold one walk's number. */
+  private final ReentrantLock digestWalks = new ReentrantLock();
+  private long digestEpoch;
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final Clock clock;
   private final Versions versions;
@@ -158,6 +162,24 @@ public final class RegistryStore {
   /** Deletes remembered for replication, by instance global key or {@code svc:} + service key. */
   public Map<String, Tombstone> tombstones() {
     return tombstones.view();
+  }
+
+  /**
+   * Runs {@code walk} with a number no other digest walk of this store gets, one walk at a time.
+   * A walk counts a registration by marking it with that number ({@link Registration#countIn});
+   * a registration removed after it was counted leaves the number in its tombstone
+   * ({@link Tombstone#countedIn}), so the walk's pass over the tombstones, which comes after, does
+   * not count the same entry a second time. Before, an instance deleted while a walk was under way
+   * (lease expiries under load, hundreds per walk) was counted twice, once live and once as a
+   * recent delete, and its bucket differed from the peer's at every round.
+   */
+  public <T> T digestWalk(java.util.function.LongFunction<T> walk) {
+    digestWalks.lock();
+    try {
+      return walk.apply(++digestEpoch);
+    } finally {
+      digestWalks.unlock();
+    }
   }
 
   // ---- local writes ----
@@ -421,8 +443,9 @@ public final class RegistryStore {
     reg.removed = true;
     instanceCount--;
     Instance prev = reg.instance;
+    long counted = reg.markRemoved();
     if (tombstone) {
-      tombstones.put(prev.globalKey(), version, now, prev.version(), prev.holderNode());
+      tombstones.put(prev.globalKey(), version, now, prev.version(), prev.holderNode(), counted);
     }
     ChangeEvent event = commit(reg, Type.DELETED, reason, prev, null, version);
     if (entry.instances.isEmpty() && !entry.meta.explicit()) {

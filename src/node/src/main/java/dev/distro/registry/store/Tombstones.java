@@ -31,10 +31,10 @@ final class Tombstones {
 
   /**
    * Remembers a delete made at {@code version}, {@code now} on the monotonic clock, with the removed
-   * instance's version and its holder's member (null: none).
+   * instance's version, its holder's member (null: none) and the digest walk that had counted it.
    */
-  void put(String globalKey, long version, long now, long prev, String holderNode) {
-    byKey.put(globalKey, new Tombstone(version, now, prev, holderNode));
+  void put(String globalKey, long version, long now, long prev, String holderNode, long countedIn) {
+    byKey.put(globalKey, new Tombstone(version, now, prev, holderNode, countedIn));
   }
 
   void putService(ServiceKey key, long version, long now) {

@@ -139,6 +139,24 @@ class ProtocolHandlersTest {
     assertEquals(newer.version(), answer.path("newer").get(0).path("v").asLong());
   }
 
+  /**
+   * A copy newer than the listing that was made after the owner built it ({@code asOf}) is a change
+   * on its way (the owner's own, or one in this node's sync queue): not carried back.
+   */
+  @Test
+  void repair_doesNotAnswerCopiesMadeAfterTheListing() {
+    long old = Versions.versionAt(f.clock.millis() - 60_000);
+    long asOf = Versions.versionAt(f.clock.millis() - 2_000);
+    Instance newer = f.ownedBy(PEER, 0, Versions.versionAt(f.clock.millis() - 1_000));
+    replicate(newer);
+    Instance older = new Instance(newer.service(), newer.cluster(), newer.ip(), newer.port(), 2.0, true, true,
+        true, newer.metadata(), old);
+    JsonNode answer = json(await(repair.handle(json(repairBody(asOf, Digests.bucketOf(newer), older)))).json());
+    assertEquals(1, answer.path("stale").asInt());
+    assertTrue(answer.path("newer").isMissingNode(), answer.toString());
+    assertNotNull(f.store.find(newer.service(), newer.localId()));
+  }
+
   @Test
   void repair_badRequest_400() {
     assertEquals(new PeerAnswer(400, "{\"error\":\"bad repair request\"}"),

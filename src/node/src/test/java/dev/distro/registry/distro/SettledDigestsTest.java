@@ -10,7 +10,9 @@ import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.Versions;
 import dev.distro.registry.testing.FakeClock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -74,5 +76,42 @@ class SettledDigestsTest {
     clock.advance(Duration.ofSeconds(5));
     long last = clock.millis() - 2_000;
     assertFalse(Arrays.equals(digests(owner, last), digests(peer, last)), "a copy missing on the peer");
+  }
+
+  /**
+   * Deletes made while a walk is under way (lease expiries on a loaded node, hundreds per walk):
+   * each instance counts once, whether the walk reached it before or after its delete. Before,
+   * one the walk had counted live was counted again as a recent delete, and its bucket differed
+   * from every peer's at each round (found in a saturated 3-process run, where every round then
+   * sent repairs).
+   */
+  @Test
+  void deletesDuringAWalk_countEachInstanceOnce() {
+    for (int i = 1; i <= 40; i++) {
+      registerEverywhere("10.0.1." + i);
+    }
+    clock.advance(Duration.ofSeconds(10));
+    long cutoff = clock.millis() - 2_000;
+    long[] before = digests(owner, cutoff);
+    // the walk deletes, as a concurrent expiry would, every instance it has just counted and every
+    // third one it has not reached yet
+    List<String> seen = new ArrayList<>();
+    long[] during = Digests.computeSettled(owner, (ip, port, holder) -> {
+      if (!seen.isEmpty()) {
+        owner.deregister(SVC, seen.get(seen.size() - 1) + "#80#DEFAULT", Reason.EXPIRED);
+      }
+      seen.add(ip);
+      int n = Integer.parseInt(ip.substring(ip.lastIndexOf('.') + 1));
+      if (n % 3 == 0) {
+        String ahead = "10.0.1." + (n + 1);
+        if (n + 1 <= 40 && owner.find(SVC, ahead + "#80#DEFAULT") != null && !seen.contains(ahead)) {
+          owner.deregister(SVC, ahead + "#80#DEFAULT", Reason.EXPIRED);
+        }
+      }
+      return true;
+    }, cutoff);
+    assertArrayEquals(before, during, "deletes younger than the cutoff, made during the walk");
+    assertArrayEquals(before, digests(owner, cutoff), "the same deletes, made before the walk");
+    assertArrayEquals(digests(peer, cutoff), digests(owner, cutoff), "the peer without them");
   }
 }
