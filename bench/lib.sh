@@ -1,11 +1,12 @@
 # Sourced by bench/cluster.sh and bench/grpc.sh: node processes on loopback, started and waited for.
 # The caller sets LOG_PREFIX (a node's log is ${LOG_PREFIX}INDEX.log) and may set NODE_JAVA_OPTS
-# ({i} becomes the node's index). Every node started is killed when the script exits.
+# ({i} becomes the node's index) and NODE_JAR (default target/distro-node.jar: another build, for a
+# before/after figure). Every node started is killed when the script exits.
 
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
 
-# start_node INDEX PORT HEAP [node args...]: starts target/distro-node.jar in the background; its pid
+# start_node INDEX PORT HEAP [node args...]: starts $NODE_JAR in the background; its pid
 # in NODE_PID (and in PIDS).
 start_node() {
   local i=$1 port=$2 heap=$3
@@ -13,7 +14,7 @@ start_node() {
   local opts="${NODE_JAVA_OPTS:-}"
   # shellcheck disable=SC2086
   DISTRO_CLUSTER_SECRET=bench-cluster-secret-0123456789 java "-Xms$heap" "-Xmx$heap" -XX:+UseG1GC \
-    -XX:+ExitOnOutOfMemoryError ${opts//\{i\}/$i} -jar target/distro-node.jar --port="$port" --host=127.0.0.1 \
+    -XX:+ExitOnOutOfMemoryError ${opts//\{i\}/$i} -jar "${NODE_JAR:-target/distro-node.jar}" --port="$port" --host=127.0.0.1 \
     --bind=127.0.0.1 "$@" > "${LOG_PREFIX}$i.log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")

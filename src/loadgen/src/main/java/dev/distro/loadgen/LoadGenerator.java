@@ -38,8 +38,11 @@ import org.HdrHistogram.Recorder;
  *      [--instances=10000] [--rate=0] [--watchers=0] [--lag=true|false] [--accept-gzip=false]
  *      [--json=target/bench.json] [--modes=grpc-register,grpc-push] [--subscribers=1000]
  *      [--push-rate=5] [--changes=N] [--push-warmup=N] [--grpc-idle=N] [--grpc-idle-seconds=30] [--gc-pids=PID,...]
- *      [--cpu-pids=PID,...] [--grpc-targets=host:port,...] [--grpc-port-offset=1000]
+ *      [--cpu-pids=PID,...] [--grpc-targets=host:port,...] [--grpc-port-offset=1000] [--baseline=true]
  * </pre>
+ *
+ * {@code --baseline=false} leaves the baseline out (no ratios): for runs whose comparison is between
+ * two targets measured one after the other, as {@code bench/cluster-cost.sh} does.
  *
  * Modes: {@code register} (a new ip:port every request), {@code beat} (the 1.x client's beat with its
  * {@code beat} JSON over {@code --instances} registered instances), {@code list} (a 100-instance
@@ -106,6 +109,8 @@ public final class LoadGenerator {
   private final int rate;
   private final int watchers;
   private final boolean lag;
+  /** Whether each mode first runs against the in-process baseline handler ({@code --baseline=false}: not). */
+  private final boolean measureBaseline;
   /** {@code --accept-gzip}: reads ask for a gzipped answer, as Nacos 1.x Java clients do. */
   private final boolean acceptGzip;
   private final AtomicLong unique = new AtomicLong();
@@ -139,6 +144,7 @@ public final class LoadGenerator {
     this.watchers = Integer.parseInt(opts.getOrDefault("watchers", "0"));
     this.acceptGzip = Boolean.parseBoolean(opts.getOrDefault("accept-gzip", "false"));
     this.lag = Boolean.parseBoolean(opts.getOrDefault("lag", String.valueOf(targets.size() > 1)));
+    this.measureBaseline = Boolean.parseBoolean(opts.getOrDefault("baseline", "true"));
     this.grpcTargets = opts.containsKey("grpc-targets") ? List.of(opts.get("grpc-targets").split(","))
         : GrpcModes.grpcTargets(targets, Integer.parseInt(opts.getOrDefault("grpc-port-offset", "1000")));
     if (grpcTargets.size() != targets.size()) {
@@ -209,8 +215,11 @@ public final class LoadGenerator {
         continue;
       }
       prepare(mode, targets);
-      prepare(mode, List.of(base));
-      Result b = drive(mode, List.of(base), "baseline", null, baseline);
+      Result b = null;
+      if (measureBaseline) {
+        prepare(mode, List.of(base));
+        b = drive(mode, List.of(base), "baseline", null, baseline);
+      }
       LagTracker tracker = lag && mode.equals("register") ? new LagTracker(vertx, targets) : null;
       if (tracker != null) {
         await(tracker.start(), "connecting the lag watchers");
