@@ -9,9 +9,10 @@
 # recording per node:
 #   NODE_JAVA_OPTS='-XX:StartFlightRecording=delay=60s,duration=30s,filename=target/node{i}.jfr' \
 #     bash bench/cluster.sh --warmup-seconds=60 --seconds=30
+# NODE_JAR runs another build of the node (a before/after figure); SKIP_BUILD=1 skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q package -DskipTests
+[ -n "${SKIP_BUILD:-}" ] || mvn -B -q package -DskipTests
 BASE=${BENCH_PORT:-18848}
 PORTS=("$BASE" "$((BASE + 10))" "$((BASE + 20))")
 CONF=target/bench-cluster.conf

@@ -3,7 +3,7 @@
 # drift in machine speed: for each round, each jar in turn is started standalone (1 GB heap, G1),
 # driven by the load generator (target/distro-loadgen.jar, with its in-process baseline measured
 # in the same run), and stopped. Prints one line per run: jar, mode, req/s, ratio to the baseline,
-# server CPU per request, and its ratio to the baseline's. Extra arguments go to the generator.
+# server CPU per request, its ratio to the baseline's and the mean bytes per answer. Extra arguments go to the generator.
 #   bash bench/compare.sh /tmp/before.jar target/distro-node.jar 3 --modes=register --seconds=10
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ for r in rows:
     if r.get("target", "").startswith("127.0.0.1") and "ratioToBaseline" in r:
         print(f"{sys.argv[1]:40s} {r['mode']:9s} {r['rate']:9.0f}/s  ratio {r['ratioToBaseline']:.2f}"
               f"  cpu {r.get('cpuUsPerRequest') or float('nan'):6.1f} us/req  cpu ratio "
-              f"{r.get('cpuRatioToBaseline') or float('nan'):.2f}")
+              f"{r.get('cpuRatioToBaseline') or float('nan'):.2f}  {r.get('bytesPerAnswer') or float('nan'):.0f} bytes/answer")
 PY
 }
 for i in $(seq 1 "$ROUNDS"); do
