@@ -3,11 +3,8 @@ package dev.distro.registry.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.distro.registry.support.Json;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -38,10 +35,11 @@ public final class OwnerForwarder {
    *
    * @param forwarded it carries {@link PeerClient#FORWARDED_HEADER}: a member sent it already
    * @param beat the {@code beat} parameter (JSON with the instance's {@code ip} and {@code port}), or null
-   * @param form the decoded form body, or null
+   * @param formBody the form body's bytes as the client sent them, or null when it sent none
+   * @param formType the client's {@code Content-Type} for that body
    */
   public record Write(HttpMethod method, String uri, boolean forwarded, String ip, String port, String beat,
-      MultiMap form, String authorization) { }
+      Buffer formBody, String formType, String authorization) { }
 
   /** Sends a client request to a member's client port; the answer, or a failure when none came in time. */
   @FunctionalInterface
@@ -109,31 +107,17 @@ public final class OwnerForwarder {
     if (!cluster.reachable(owner)) {
       return applyHere("owner " + owner + " unreachable");
     }
-    Buffer body = null;
-    String type = null;
-    if (w.form() != null && !w.form().isEmpty()) {
-      body = Buffer.buffer(formBody(w.form()));
-      type = "application/x-www-form-urlencoded";
-    }
+    // the client's bytes as they came: the owner decodes exactly what this node decoded, and nothing
+    // is encoded again here
+    boolean form = w.formBody() != null && w.formBody().length() > 0;
     forwards.increment();
-    return transport.send(owner, w.method(), w.uri(), type, body, w.authorization(), timeoutMs)
+    return transport.send(owner, w.method(), w.uri(), form ? w.formType() : null, form ? w.formBody() : null,
+        w.authorization(), timeoutMs)
         .transform(ar -> Future.succeededFuture(ar.succeeded() && ar.result().status() != 503 ? ar.result()
             : new ApplyHere("owner " + owner + (ar.succeeded() ? " answered 503" : " did not answer"), true)));
   }
 
   private static Future<Result> applyHere(String reason) {
     return Future.succeededFuture(new ApplyHere(reason, false));
-  }
-
-  static String formBody(MultiMap form) {
-    StringBuilder sb = new StringBuilder();
-    for (var e : form) {
-      if (sb.length() > 0) {
-        sb.append('&');
-      }
-      sb.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
-          .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
-    }
-    return sb.toString();
   }
 }

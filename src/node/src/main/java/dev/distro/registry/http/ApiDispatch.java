@@ -4,6 +4,7 @@ import dev.distro.registry.cluster.OwnerForwarder;
 import dev.distro.registry.cluster.PeerClient;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -31,7 +32,11 @@ final class ApiDispatch {
     this.forwarder = forwarder;
   }
 
-  void run(HttpServerRequest req, ApiRoute route, MultiMap form) {
+  /**
+   * @param form the decoded form body, or null when none was sent
+   * @param formBody that body's bytes as they came (forwarded as they are), or null
+   */
+  void run(HttpServerRequest req, ApiRoute route, MultiMap form, Buffer formBody) {
     long t0 = System.nanoTime();
     HttpServerResponse response = req.response();
     response.endHandler(v -> node.meters.request(route.name(), response.getStatusCode(), System.nanoTime() - t0));
@@ -54,7 +59,7 @@ final class ApiDispatch {
         route.handler().accept(call);
         return;
       }
-      if (route.forwardable() && forwarder != null && forwardToOwner(req, route, call, form)) {
+      if (route.forwardable() && forwarder != null && forwardToOwner(req, route, call, formBody)) {
         return;
       }
       route.handler().accept(call);
@@ -73,11 +78,12 @@ final class ApiDispatch {
    *
    * @return true when the request was handed to the owner (answered later), false to apply it here now
    */
-  private boolean forwardToOwner(HttpServerRequest req, ApiRoute route, Call call, MultiMap form) {
+  private boolean forwardToOwner(HttpServerRequest req, ApiRoute route, Call call, Buffer formBody) {
     boolean forwarded = req.getHeader(PeerClient.FORWARDED_HEADER) != null;
     Future<OwnerForwarder.Result> result = forwarder.forward(new OwnerForwarder.Write(req.method(), req.uri(),
         forwarded, forwarded ? null : call.param("ip"), forwarded ? null : call.param("port"),
-        forwarded ? null : call.optional("beat"), form, req.getHeader(HttpHeaders.AUTHORIZATION)));
+        forwarded ? null : call.optional("beat"), formBody, req.getHeader(HttpHeaders.CONTENT_TYPE),
+        req.getHeader(HttpHeaders.AUTHORIZATION)));
     if (result.isComplete() && result.result() instanceof OwnerForwarder.ApplyHere a && !a.ownerFailed()) {
       return false;
     }

@@ -3,6 +3,7 @@ package dev.distro.registry.http;
 import dev.distro.registry.distro.ImmediateReplication;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -111,15 +112,28 @@ final class ClientRouter implements Handler<HttpServerRequest> {
     if (type != null && type.regionMatches(true, 0, "application/x-www-form-urlencoded", 0, 33)
         && req.method() != HttpMethod.GET) {
       req.setExpectMultipart(true);
-      req.end().onComplete(ar -> {
-        if (ar.succeeded()) {
-          dispatch.run(req, route, req.formAttributes());
+      // the bytes as they came too, for a write forwarded to its owner (Vert.x's decoder keeps none);
+      // the decoder refuses a body over the limit, and so does this copy
+      Buffer raw = Buffer.buffer();
+      boolean[] over = new boolean[1];
+      req.handler(chunk -> {
+        if (raw.length() + chunk.length() <= node.config.maxBodyBytes) {
+          raw.appendBuffer(chunk);
         } else {
+          over[0] = true;
+        }
+      });
+      req.end().onComplete(ar -> {
+        if (ar.failed()) {
           reject(req, route.v2(), RequestChecks.formFailure(ar.cause(), node.config.maxBodyBytes));
+        } else if (over[0]) {
+          reject(req, route.v2(), RequestChecks.tooLarge(node.config.maxBodyBytes));
+        } else {
+          dispatch.run(req, route, req.formAttributes(), raw);
         }
       });
     } else {
-      dispatch.run(req, route, null);
+      dispatch.run(req, route, null, null);
     }
   }
 

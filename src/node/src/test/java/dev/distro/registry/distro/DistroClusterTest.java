@@ -131,6 +131,31 @@ class DistroClusterTest {
     assertEquals(2, cluster.node(a).metrics().forwards.sum(), "reads are never forwarded");
   }
 
+  /**
+   * A form-body write (as the Nacos 1.x client sends them) reaches its owner with the client's
+   * bytes: the owner decodes the same values the receiving node did, characters an encoder treats
+   * specially included.
+   */
+  @Test
+  void formWriteForAnotherOwner_ownerDecodesTheSameValues() {
+    cluster = TestCluster.started(3, Map.of());
+    String a = cluster.address(0);
+    int i = 0;
+    while (a.equals(cluster.node(a).cluster().ownerOf(ip(i), 80))) {
+      i++;
+    }
+    String owner = cluster.node(a).cluster().ownerOf(ip(i), 80);
+    String metadata = "{\"k\":\"a+b %2B ~*'() \u00e9\u4e2d&=\"}";
+    assertEquals("ok", cluster.api(a).form(io.vertx.core.http.HttpMethod.POST, I, "serviceName", "fwdform",
+        "ip", ip(i), "port", "80", "metadata", metadata).bodyAsString());
+    assertEquals(1, cluster.node(a).metrics().forwards.sum());
+    assertEquals(0, cluster.node(a).metrics().forwardFailures.sum());
+    dev.distro.registry.store.Registration onOwner = cluster.node(owner).store()
+        .find(new dev.distro.registry.model.ServiceKey("public", "DEFAULT_GROUP", "fwdform"), ip(i) + "#80#DEFAULT");
+    assertTrue(onOwner != null, "applied on the owner");
+    assertEquals("a+b %2B ~*'() \u00e9\u4e2d&=", onOwner.instance().metadata().get("k"));
+  }
+
   @Test
   void manyWritesInOneWindow_fewPeerRequests() {
     cluster = TestCluster.started(3, Map.of("batch-window-ms", "300", "verify-interval-ms", "60000"));
