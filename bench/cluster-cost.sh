@@ -11,36 +11,19 @@
 # Extra arguments go to the generator (both runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -n "${SKIP_BUILD:-}" ] || mvn -B -q package -DskipTests
+[ "${SKIP_BUILD:-0}" = 1 ] || mvn -B -q package -DskipTests
 BASE=${BENCH_PORT:-18848}
-PORTS=("$BASE" "$((BASE + 10))" "$((BASE + 20))")
 LOG_PREFIX=target/cost-node
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 ARGS=(--modes=register --rate=3000 --concurrency=1024 --warmup-seconds=40 --seconds=20 --lag=false --baseline=false)
 echo "== standalone, ${NODE_JAR:-target/distro-node.jar}"
-start_node s "$BASE" 512m
-await_ready s "$BASE" "$NODE_PID"
+start_ready s "$BASE" 512m
 java -Xmx1g -XX:+UseG1GC -jar target/distro-loadgen.jar --targets="127.0.0.1:$BASE" "${ARGS[@]}" \
   --json=target/cost-standalone.json "$@"
 stop_all
-CONF=target/cost-cluster.conf
-: > "$CONF"
-TARGETS=""
-for p in "${PORTS[@]}"; do
-  echo "127.0.0.1:$p" >> "$CONF"
-  TARGETS="${TARGETS:+$TARGETS,}127.0.0.1:$p"
-done
 echo "== 3-node cluster, ${NODE_JAR:-target/distro-node.jar}"
-STARTED=()
-for i in 0 1 2; do
-  start_node "$i" "${PORTS[$i]}" 512m --cluster-conf="$CONF"
-  STARTED+=("$NODE_PID")
-done
-for i in 0 1 2; do
-  await_ready "$i" "${PORTS[$i]}" "${STARTED[$i]}"
-done
-await_members "${PORTS[@]}"
+start_cluster target/cost-cluster.conf "$BASE" 512m
 java -Xmx1g -XX:+UseG1GC -jar target/distro-loadgen.jar --targets="$TARGETS" "${ARGS[@]}" \
   --json=target/cost-cluster.json "$@"
 stop_all

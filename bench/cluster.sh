@@ -12,29 +12,11 @@
 # NODE_JAR runs another build of the node (a before/after figure); SKIP_BUILD=1 skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -n "${SKIP_BUILD:-}" ] || mvn -B -q package -DskipTests
-BASE=${BENCH_PORT:-18848}
-PORTS=("$BASE" "$((BASE + 10))" "$((BASE + 20))")
-CONF=target/bench-cluster.conf
-: > "$CONF"
-TARGETS=""
-for p in "${PORTS[@]}"; do
-  echo "127.0.0.1:$p" >> "$CONF"
-  TARGETS="${TARGETS:+$TARGETS,}127.0.0.1:$p"
-done
+[ "${SKIP_BUILD:-0}" = 1 ] || mvn -B -q package -DskipTests
 LOG_PREFIX=target/bench-node
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-STARTED=()
-for i in 0 1 2; do
-  start_node "$i" "${PORTS[$i]}" 512m --cluster-conf="$CONF"
-  STARTED+=("$NODE_PID")
-done
-for i in 0 1 2; do
-  await_ready "$i" "${PORTS[$i]}" "${STARTED[$i]}"
-done
-# every member must be in every node's ring before the load starts
-await_members "${PORTS[@]}"
+start_cluster target/bench-cluster.conf "${BENCH_PORT:-18848}" 512m
 java -Xmx1g -XX:+UseG1GC -jar target/distro-loadgen.jar --targets="$TARGETS" --modes=register \
   --rate=10000 --concurrency=1024 --seconds=20 --warmup-seconds=3 --json=target/bench-cluster.json "$@"
 for i in 0 1 2; do

@@ -3,7 +3,8 @@
 # drift in machine speed: for each round, each jar in turn is started standalone (1 GB heap, G1),
 # driven by the load generator (target/distro-loadgen.jar, with its in-process baseline measured
 # in the same run), and stopped. Prints one line per run: jar, mode, req/s, ratio to the baseline,
-# server CPU per request, its ratio to the baseline's and the mean bytes per answer. Extra arguments go to the generator.
+# server CPU per request, its ratio to the baseline's and the mean bytes per answer. Extra
+# arguments go to the generator.
 #   bash bench/compare.sh /tmp/before.jar target/distro-node.jar 3 --modes=register --seconds=10
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -28,12 +28,6 @@ LOG_PREFIX=target/bench-grpc-node
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-# start_node, then wait until it is ready
-start_ready() {
-  start_node "$@"
-  await_ready "$1" "$2" "$NODE_PID"
-}
-
 MODES=(--modes=grpc-register,grpc-push --connections=100 --concurrency=128 --warmup-seconds=15 --seconds=15
   --subscribers=1000 --push-rate=5 --push-warmup=10 --changes=50)
 
@@ -49,18 +43,7 @@ case "$WHAT" in
       --gc-pids="$NODE_PID" --json=target/bench-grpc-idle.json "$@"
     ;;
   cluster)
-    PORTS=("$BASE" "$((BASE + 10))" "$((BASE + 20))")
-    CONF=target/bench-grpc-cluster.conf
-    : > "$CONF"
-    TARGETS=""
-    for p in "${PORTS[@]}"; do
-      echo "127.0.0.1:$p" >> "$CONF"
-      TARGETS="${TARGETS:+$TARGETS,}127.0.0.1:$p"
-    done
-    for i in 0 1 2; do
-      start_ready "$i" "${PORTS[$i]}" 512m --cluster-conf="$CONF"
-    done
-    await_members "${PORTS[@]}"
+    start_cluster target/bench-grpc-cluster.conf "$BASE" 512m
     "${GEN[@]}" --targets="$TARGETS" "${MODES[@]}" --json=target/bench-grpc-cluster.json "$@"
     ;;
   nacos)

@@ -49,6 +49,36 @@ await_members() {
   done
 }
 
+# start_ready INDEX PORT HEAP [node args...]: start_node, then await_ready.
+start_ready() {
+  start_node "$@"
+  await_ready "$1" "$2" "$NODE_PID"
+}
+
+# start_cluster CONF BASE HEAP [node args...]: three nodes on ports BASE, BASE+10 and BASE+20 with
+# one member list (written to CONF); sets PORTS and TARGETS (host:port,...) and returns once every
+# node is ready and lists every member UP, so that the ring is whole before any load.
+start_cluster() {
+  local conf=$1 base=$2 heap=$3 i p
+  shift 3
+  PORTS=("$base" "$((base + 10))" "$((base + 20))")
+  : > "$conf"
+  TARGETS=""
+  for p in "${PORTS[@]}"; do
+    echo "127.0.0.1:$p" >> "$conf"
+    TARGETS="${TARGETS:+$TARGETS,}127.0.0.1:$p"
+  done
+  local started=()
+  for i in 0 1 2; do
+    start_node "$i" "${PORTS[$i]}" "$heap" --cluster-conf="$conf" "$@"
+    started+=("$NODE_PID")
+  done
+  for i in 0 1 2; do
+    await_ready "$i" "${PORTS[$i]}" "${started[$i]}"
+  done
+  await_members "${PORTS[@]}"
+}
+
 # stop_all: kills every node started so far and waits for them.
 stop_all() {
   local p

@@ -82,7 +82,7 @@ final class PeerWrites {
   /** A replica the owner no longer lists, dropped as {@link MergeRules#repairOmits} decides. */
   ChangeEvent removeStale(Registration reg, long asOf) {
     long now = store.clock().monotonicMillis();
-    return store.locked(() -> reg.removed || MergeRules.repairOmits(reg.instance, asOf) != Decision.DROP
+    return store.locked(() -> reg.removed() || MergeRules.repairOmits(reg.instance, asOf) != Decision.DROP
         ? null : store.removeLocked(reg, Reason.REPAIR, versions.next(), now, false));
   }
 

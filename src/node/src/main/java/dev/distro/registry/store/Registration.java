@@ -48,8 +48,10 @@ public final class Registration {
   private volatile boolean keyHashed;
   private volatile long lastBeat;
   private volatile long clientSeen;
-  volatile boolean removed;
-  /** The last digest walk that counted this registration ({@link RegistryStore#digestWalk}); {@link #GONE} once removed. */
+  /**
+   * The last digest walk that counted this registration ({@link RegistryStore#digestWalk}; 0: none),
+   * or {@link #GONE} once it left the store: the one record of its removal.
+   */
   private volatile long digestMark;
   /** The expiry wheel's place for this registration (owned by the sweep's event loop only). */
   private long wheelSlot;
@@ -127,7 +129,7 @@ public final class Registration {
 
   /** True once the instance left the store; a later registration gets a new slot. */
   public boolean removed() {
-    return removed;
+    return (long) DIGEST_MARK.getVolatile(this) == GONE;
   }
 
   /**

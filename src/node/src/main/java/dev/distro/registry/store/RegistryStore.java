@@ -253,7 +253,7 @@ public final class RegistryStore {
   /** A heartbeat for a registration looked up earlier; null when it was removed meanwhile. */
   Registration beat(Registration reg) {
     reg.heardClient(clock.monotonicMillis(), versions.nowMillis());
-    if (reg.removed) {
+    if (reg.removed()) {
       // removed while this beat ran: the client must hear "not found" (20404) and register again
       return null;
     }
@@ -269,7 +269,7 @@ public final class RegistryStore {
    */
   public ChangeEvent markUnhealthy(Registration reg, long seenBeat) {
     return locked(() -> {
-      if (reg.removed || reg.lastBeat() != seenBeat || !reg.instance.healthy()) {
+      if (reg.removed() || reg.lastBeat() != seenBeat || !reg.instance.healthy()) {
         return null;
       }
       Instance prev = reg.instance;
@@ -294,7 +294,7 @@ public final class RegistryStore {
 
   private ChangeEvent removeIfIdle(Registration reg, long seenBeat, Reason reason, boolean tombstone) {
     long now = clock.monotonicMillis();
-    return locked(() -> reg.removed || reg.lastBeat() != seenBeat
+    return locked(() -> reg.removed() || reg.lastBeat() != seenBeat
         ? null : removeLocked(reg, reason, versions.next(), now, tombstone));
   }
 
@@ -440,7 +440,6 @@ public final class RegistryStore {
   ChangeEvent removeLocked(Registration reg, Reason reason, long version, long now, boolean tombstone) {
     ServiceEntry entry = reg.service();
     entry.instances.remove(reg.localId(), reg);
-    reg.removed = true;
     instanceCount--;
     Instance prev = reg.instance;
     long counted = reg.markRemoved();
