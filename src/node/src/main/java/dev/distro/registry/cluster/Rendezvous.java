@@ -1,6 +1,8 @@
 package dev.distro.registry.cluster;
 
 import dev.distro.registry.support.Fnv64;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 
 /**
@@ -33,18 +35,40 @@ public final class Rendezvous {
 
   /** The owner of {@code ip:port}, or null when there are no members. */
   public String ownerOf(String ip, int port) {
+    int i = ownerIndexOf(ip, port);
+    return i < 0 ? null : members[i];
+  }
+
+  /** The owner of {@code ip:port} as its index in {@link #members()}; -1 when there are no members. */
+  public int ownerIndexOf(String ip, int port) {
     long key = keyHash(ip, port);
-    String best = null;
+    int best = -1;
     long bestScore = 0;
     for (int i = 0; i < members.length; i++) {
       long score = Fnv64.mix(seeds[i] ^ key);
-      if (best == null || Long.compareUnsigned(score, bestScore) > 0
-          || score == bestScore && members[i].compareTo(best) < 0) {
-        best = members[i];
+      if (best < 0 || Long.compareUnsigned(score, bestScore) > 0
+          || score == bestScore && members[i].compareTo(members[best]) < 0) {
+        best = i;
         bestScore = score;
       }
     }
     return best;
+  }
+
+  /** The number of members. */
+  public int size() {
+    return members.length;
+  }
+
+  /** True when {@code other} has the same members, in any order (then every key has the same owner). */
+  public boolean sameMembers(Rendezvous other) {
+    if (other == this) {
+      return true;
+    }
+    if (other == null || other.members.length != members.length) {
+      return false;
+    }
+    return new HashSet<>(Arrays.asList(members)).equals(new HashSet<>(Arrays.asList(other.members)));
   }
 
   /** 64-bit FNV-1a over {@code ip}, ':' and the port as one unit (not its digits), then mixed. */

@@ -79,6 +79,12 @@ public final class Digests {
     return d;
   }
 
+  /** Who owns an entry, by name: its holder's member, or its address's member on a ring; null: nobody counted. */
+  @FunctionalInterface
+  public interface OwnerOf {
+    String of(String ip, int port, String holderNode);
+  }
+
   /**
    * Digests of the owned entries as they stood at {@code settledBefore} (wall ms), as far as this
    * node can tell: an instance whose latest version is younger counts with the version it replaced
@@ -90,7 +96,17 @@ public final class Digests {
    * the event loop.
    */
   public static long[] computeSettled(RegistryStore store, Owned owned, long settledBefore) {
-    return store.digestWalk(walk -> computeSettled(store, owned, settledBefore, walk));
+    long[] d = settledByOwner(store, (ip, port, holder) -> owned.test(ip, port, holder) ? "" : null, settledBefore)
+        .get("");
+    return d != null ? d : new long[BUCKETS];
+  }
+
+  /**
+   * The same for every owner at once, from one walk: each entry counts in its owner's digests
+   * ({@code ownerOf}). The map holds the owners that have at least one entry counted.
+   */
+  public static Map<String, long[]> settledByOwner(RegistryStore store, OwnerOf ownerOf, long settledBefore) {
+    return store.digestWalk(walk -> settledByOwner(store, ownerOf, settledBefore, walk));
   }
 
   /**
@@ -98,8 +114,9 @@ public final class Digests {
    * before the walk reached it; then the recent deletes, except those of registrations this walk
    * counted live (deleted while it was under way).
    */
-  private static long[] computeSettled(RegistryStore store, Owned owned, long settledBefore, long walk) {
-    long[] d = new long[BUCKETS];
+  private static Map<String, long[]> settledByOwner(RegistryStore store, OwnerOf ownerOf, long settledBefore,
+      long walk) {
+    Rows rows = new Rows();
     Scan.registrations(store, r -> {
       Instance i = r.instance();
       long v = i.version();
@@ -109,9 +126,10 @@ public final class Digests {
           return;
         }
       }
-      if (owned.test(i.ip(), i.port(), i.holderNode()) && r.countIn(walk)) {
+      String owner = ownerOf.of(i.ip(), i.port(), i.holderNode());
+      if (owner != null && r.countIn(walk)) {
         long k = r.keyHash(Digests::keyHash);
-        d[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, v);
+        rows.of(owner)[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, v);
       }
     });
     for (Map.Entry<String, RegistryStore.Tombstone> e : store.tombstones().entrySet()) {
@@ -134,12 +152,28 @@ public final class Digests {
       } catch (NumberFormatException ex) {
         continue;
       }
-      if (owned.test(key.substring(a + 1, p), port, t.holderNode())) {
+      String owner = ownerOf.of(key.substring(a + 1, p), port, t.holderNode());
+      if (owner != null) {
         long k = keyHash(key);
-        d[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, t.prev());
+        rows.of(owner)[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, t.prev());
       }
     }
-    return d;
+    return rows.byOwner;
+  }
+
+  /** A walk's digests by owner; the few owners (the members) are found by identity first. */
+  private static final class Rows {
+    final Map<String, long[]> byOwner = new java.util.HashMap<>();
+    private String lastOwner;
+    private long[] last;
+
+    long[] of(String owner) {
+      if (owner != lastOwner) {
+        lastOwner = owner;
+        last = byOwner.computeIfAbsent(owner, o -> new long[BUCKETS]);
+      }
+      return last;
+    }
   }
 
   /**

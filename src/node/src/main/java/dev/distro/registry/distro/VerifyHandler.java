@@ -21,12 +21,19 @@ public final class VerifyHandler {
   private final RegistryStore store;
   private final Cluster cluster;
   private final Senders senders;
+  private final RoundDigests digests;
 
   public VerifyHandler(Vertx vertx, RegistryStore store, Cluster cluster) {
+    this(vertx, store, cluster, RoundDigests.watching(store));
+  }
+
+  /** {@code digests}: the node's, shared with its verify rounds. */
+  public VerifyHandler(Vertx vertx, RegistryStore store, Cluster cluster, RoundDigests digests) {
     this.vertx = vertx;
     this.store = store;
     this.cluster = cluster;
     this.senders = new Senders(cluster);
+    this.digests = digests;
   }
 
   public Future<PeerAnswer> handle(JsonNode body) {
@@ -50,9 +57,7 @@ public final class VerifyHandler {
     long settledBefore = cutoff != null && cutoff.canConvertToLong() ? cutoff.asLong() : Long.MAX_VALUE;
     // "the sender's instances" as the sender's ring says, so that a moment of disagreement between
     // the rings (a member just came back) is not a mismatch
-    return vertx.executeBlocking(() -> Digests.computeSettled(store,
-        (ip, port, holder) -> from.equals(senders.ownerIn(ring, ip, port, holder)), settledBefore),
-        false).transform(ar -> Future.succeededFuture(ar.failed() ? PeerAnswer.error(500, "digest failed")
+    return digests.of(vertx, from, ring != null ? ring : cluster.view().ring(), settledBefore).transform(ar -> Future.succeededFuture(ar.failed() ? PeerAnswer.error(500, "digest failed")
             : PeerAnswer.ok(mismatched(ar.result(), theirs))));
   }
 

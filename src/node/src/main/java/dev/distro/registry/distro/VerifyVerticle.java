@@ -51,6 +51,7 @@ public final class VerifyVerticle extends VerticleBase {
   private final Liveness liveness;
   private final Cluster cluster;
   private final PeerClients peerClients;
+  private final RoundDigests digests;
   /** Wall ms of the oldest local change a peer has not acknowledged ({@code Long.MAX_VALUE}: none). */
   private final ToLongFunction<String> oldestUnacked;
   private PeerClient peers;
@@ -59,13 +60,17 @@ public final class VerifyVerticle extends VerticleBase {
 
   public VerifyVerticle(NodeConfig config, RegistryStore store, Counters metrics, Cluster cluster, Liveness liveness,
       PeerClients peerClients) {
-    this(config, store, metrics, cluster, liveness, peerClients, peer -> Long.MAX_VALUE);
+    this(config, store, metrics, cluster, liveness, peerClients, peer -> Long.MAX_VALUE, RoundDigests.watching(store));
   }
 
-  /** {@code oldestUnacked}: the sync's {@link DistroSyncVerticle#oldestUnacked}. */
+  /**
+   * {@code oldestUnacked}: the sync's {@link DistroSyncVerticle#oldestUnacked}; {@code digests}: the
+   * node's, shared with the verify handler (and a listener of the store).
+   */
   public VerifyVerticle(NodeConfig config, RegistryStore store, Counters metrics, Cluster cluster, Liveness liveness,
-      PeerClients peerClients, ToLongFunction<String> oldestUnacked) {
+      PeerClients peerClients, ToLongFunction<String> oldestUnacked, RoundDigests digests) {
     this.oldestUnacked = oldestUnacked;
+    this.digests = digests;
     this.config = config;
     this.store = store;
     this.metrics = metrics;
@@ -110,7 +115,11 @@ public final class VerifyVerticle extends VerticleBase {
    */
   static final long MAX_BACKLOG_SETTLE_MS = 30_000;
 
-  /** The cutoff of a round to {@code targets} at wall ms {@code now}. */
+  /**
+   * The cutoff of a round to {@code targets} at wall ms {@code now}, moved back to a multiple of the
+   * verify interval ({@link RoundDigests#align}): the members' rounds of one interval then share it,
+   * and each member answers its own round and its peers' verifies from one walk.
+   */
   long settledBefore(long now, List<String> targets) {
     long cutoff = now - settleMs();
     for (String peer : targets) {
@@ -119,7 +128,7 @@ public final class VerifyVerticle extends VerticleBase {
         cutoff = Math.min(cutoff, Math.max(now - MAX_BACKLOG_SETTLE_MS, oldest - 1));
       }
     }
-    return cutoff;
+    return RoundDigests.align(cutoff, config.verifyIntervalMs);
   }
 
   /** How long a tombstone is kept: long enough for any in-flight stale copy to arrive and lose. */
@@ -151,9 +160,7 @@ public final class VerifyVerticle extends VerticleBase {
     // One ring for the whole round (digests and repairs), and it travels with them: a peer whose
     // ring differs for a moment (a member just came back) judges "owned by the sender" by this one.
     Rendezvous ring = cluster.view().ring();
-    String self = cluster.self();
-    return vertx.executeBlocking(() -> Digests.computeSettled(store,
-            (ip, port, holder) -> self.equals(Ownership.ownerIn(ring, ip, port, holder)), settledBefore), false)
+    return digests.of(vertx, cluster.self(), ring, settledBefore)
         .compose(digests -> {
           StringBuilder sb = new StringBuilder(Digests.BUCKETS * 21 + 64);
           JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self())

@@ -7,6 +7,7 @@ import dev.distro.registry.cluster.PeerClients;
 import dev.distro.registry.cluster.RuntimeFaultPlan;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
+import dev.distro.registry.distro.RoundDigests;
 import dev.distro.registry.metrics.Counters;
 import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.push.PushTargets;
@@ -39,10 +40,12 @@ public final class HttpParts {
   public final PeerClients peerClients;
   /** Where list calls register UDP push targets. */
   public final PushTargets push;
+  /** The verify digests shared with the verify rounds (null when standalone). */
+  public final RoundDigests digests;
 
   public HttpParts(NodeConfig config, RegistryStore store, Switches switches, NodeStatus status, Counters metrics,
       PrometheusMeters meters, Cluster cluster, WatchHub watch, Liveness liveness, AccessControl access,
-      RuntimeFaultPlan runtimeFaults, PeerClients peerClients, PushTargets push) {
+      RuntimeFaultPlan runtimeFaults, PeerClients peerClients, PushTargets push, RoundDigests digests) {
     this.config = config;
     this.store = store;
     this.switches = switches;
@@ -56,5 +59,6 @@ public final class HttpParts {
     this.runtimeFaults = runtimeFaults;
     this.peerClients = peerClients;
     this.push = push;
+    this.digests = digests;
   }
 }

@@ -57,7 +57,7 @@ final class PeerApi implements Handler<HttpServerRequest> {
     this.node = node;
     this.secret = node.config.clusterSecret.getBytes(StandardCharsets.UTF_8);
     this.sync = new SyncHandler(vertx, node.store, node.cluster, node.metrics, node.meters);
-    this.verify = new VerifyHandler(vertx, node.store, node.cluster);
+    this.verify = new VerifyHandler(vertx, node.store, node.cluster, node.digests);
     this.repair = new RepairHandler(vertx, node.store, node.cluster, node.metrics, node.config.verifyIntervalMs);
     this.digests = new DigestHandler(vertx, node.store, node.cluster, node.status);
     this.router = routes();

@@ -17,6 +17,7 @@ import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.config.Switches;
 import dev.distro.registry.config.Tls;
 import dev.distro.registry.distro.DistroSyncVerticle;
+import dev.distro.registry.distro.RoundDigests;
 import dev.distro.registry.distro.SnapshotLoader;
 import dev.distro.registry.distro.VerifyVerticle;
 import dev.distro.registry.grpc.GrpcServerVerticle;
@@ -113,6 +114,9 @@ public final class Node {
     Pushes grpcPushes = new Pushes(store, grpcConnections, config.grpcMaxPendingPushes,
         config.grpcPushMergeMs);
     store.liveHolders(grpcConnections::live);
+    // the verify rounds' digests, one walk per cutoff for the rounds and the peers' verifies alike
+    // (a listener of the store: a late change discards the walks it may have made stale)
+    RoundDigests digests = config.standalone() ? null : RoundDigests.watching(store);
 
     // ---- the verticles, each given what it uses ----
     HealthVerticle health = new HealthVerticle(store, switches, cluster, config.healthSweepIntervalMs,
@@ -139,7 +143,7 @@ public final class Node {
     MeterBindings.grpc(meters, grpcConnections);
 
     HttpParts http = new HttpParts(config, store, switches, status, metrics, meters, cluster, watch, liveness,
-        access, runtimeFaults, peerClients, push);
+        access, runtimeFaults, peerClients, push, digests);
     Node node = new Node(vertx, http, grpcConnections);
     Map<String, GrpcServerVerticle.Handler> naming = new NamingHandlers(store, new InstanceRules(config), access,
         grpcPushes, grpcConnections).table();
@@ -162,7 +166,7 @@ public final class Node {
           .compose(v -> node.deployGrpc(config, status, store, cluster, naming))
           .compose(v -> node.deploy(() -> sync, 1))
           .compose(v -> node.deploy(() -> new VerifyVerticle(config, store, metrics, cluster, liveness,
-              peerClients, sync::oldestUnacked), 1))
+              peerClients, sync::oldestUnacked, digests), 1))
           .compose(v -> snapshot.get())
           .compose(from -> lookupVerticle.pingAll())
           .map(from -> {
