@@ -3,7 +3,6 @@ package dev.distro.registry.cluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.web.client.HttpResponse;
 import java.net.NoRouteToHostException;
 
 /**
@@ -28,7 +27,7 @@ final class FaultInjectingTransport implements PeerTransport {
   }
 
   @Override
-  public Future<HttpResponse<Buffer>> send(String member, Request request) {
+  public Future<Response> send(String member, Request request) {
     if (plan.drops(self, member)) {
       return Future.failedFuture(new NoRouteToHostException("fault plan: link " + self + " -> " + member + " cut"));
     }

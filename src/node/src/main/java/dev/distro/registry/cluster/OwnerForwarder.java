@@ -64,7 +64,7 @@ public final class OwnerForwarder {
   /** Over {@link PeerClient#forward}. */
   public static Transport over(PeerClient peers) {
     return (owner, method, uri, type, body, auth, timeout) -> peers.forward(owner, method, uri, type, body, auth,
-        timeout).map(r -> new Forwarded(r.statusCode(), r.getHeader("Content-Type"),
+        timeout).map(r -> new Forwarded(r.statusCode(), r.contentType(),
             r.body() == null ? Buffer.buffer() : r.body()));
   }
 

@@ -3,7 +3,6 @@ package dev.distro.registry.cluster;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.client.HttpResponse;
 
 /**
  * Requests from this node to another: to its peer port (sync, verify, repair, ping) or, forwarding a
@@ -23,7 +22,7 @@ public final class PeerClient {
   }
 
   /** A request to a peer's peer port (sync, verify, repair, ping). */
-  public Future<HttpResponse<Buffer>> peer(String member, HttpMethod method, String path, Buffer body, long timeoutMs) {
+  public Future<PeerTransport.Response> peer(String member, HttpMethod method, String path, Buffer body, long timeoutMs) {
     return transport.send(member, new PeerTransport.Request(true, method, path, body, timeoutMs, null, null));
   }
 
@@ -33,7 +32,7 @@ public final class PeerClient {
    * ({@code accessToken} travels in the URI or the form). What to forward, and what to do when it
    * fails, is {@link OwnerForwarder}'s.
    */
-  public Future<HttpResponse<Buffer>> forward(String member, HttpMethod method, String uri, String contentType,
+  public Future<PeerTransport.Response> forward(String member, HttpMethod method, String uri, String contentType,
       Buffer body, String authorization, long timeoutMs) {
     return transport.send(member, new PeerTransport.Request(false, method, uri, body, timeoutMs, contentType,
         authorization));

@@ -3,7 +3,6 @@ package dev.distro.registry.cluster;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.client.HttpResponse;
 
 /**
  * One HTTP exchange with another node: the seam under {@link PeerClient}. {@link HttpPeerTransport}
@@ -21,8 +20,11 @@ public interface PeerTransport {
   record Request(boolean peerPort, HttpMethod method, String uri, Buffer body, long timeoutMs, String contentType,
       String authorization) { }
 
+  /** An answer, read whole: its status, its {@code Content-Type} (null: none) and its body. */
+  record Response(int statusCode, String contentType, Buffer body) { }
+
   /** Sends {@code request} to {@code member} ({@code host:port} of its client port); fails past its timeout. */
-  Future<HttpResponse<Buffer>> send(String member, Request request);
+  Future<Response> send(String member, Request request);
 
   void close();
 }

@@ -10,12 +10,9 @@ import dev.distro.registry.config.Switches;
 import dev.distro.registry.metrics.PrometheusMeters;
 import dev.distro.registry.store.RegistryStore;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.impl.NoStackTraceTimeoutException;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.impl.HttpResponseImpl;
 import java.net.ConnectException;
 import java.util.List;
 import java.util.Map;
@@ -38,11 +35,11 @@ class FailureDetectorTest {
 
   /** Answers each member with what the test put in for it; records the URIs asked for. */
   static final class Scripted implements PeerTransport {
-    final Map<String, Supplier<Future<HttpResponse<Buffer>>>> answers = new ConcurrentHashMap<>();
+    final Map<String, Supplier<Future<PeerTransport.Response>>> answers = new ConcurrentHashMap<>();
     final List<String> sent = new CopyOnWriteArrayList<>();
 
     @Override
-    public Future<HttpResponse<Buffer>> send(String member, Request request) {
+    public Future<PeerTransport.Response> send(String member, Request request) {
       sent.add(member + " " + request.uri());
       return answers.get(member).get();
     }
@@ -51,13 +48,11 @@ class FailureDetectorTest {
     public void close() { }
   }
 
-  static Supplier<Future<HttpResponse<Buffer>>> answer(int status, String json) {
-    return () -> Future.succeededFuture(new HttpResponseImpl<>(HttpVersion.HTTP_1_1, status, "",
-        MultiMap.caseInsensitiveMultiMap(), MultiMap.caseInsensitiveMultiMap(), List.of(), Buffer.buffer(json),
-        List.of()));
+  static Supplier<Future<PeerTransport.Response>> answer(int status, String json) {
+    return () -> Future.succeededFuture(new PeerTransport.Response(status, "application/json", Buffer.buffer(json)));
   }
 
-  static Supplier<Future<HttpResponse<Buffer>>> failing(Throwable t) {
+  static Supplier<Future<PeerTransport.Response>> failing(Throwable t) {
     return () -> Future.failedFuture(t);
   }
 

@@ -16,7 +16,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.net.NoRouteToHostException;
 import java.util.List;
@@ -49,7 +48,7 @@ class FaultInjectingTransportTest {
     boolean closed;
 
     @Override
-    public Future<HttpResponse<Buffer>> send(String member, Request request) {
+    public Future<Response> send(String member, Request request) {
       sent.add(member + " " + request.uri());
       sentAtNanos.add(System.nanoTime());
       return Future.failedFuture("recorded " + member);
@@ -84,7 +83,7 @@ class FaultInjectingTransportTest {
     Recording next = new Recording();
     PeerTransport t = new FaultInjectingTransport(next, plan, SELF, vertx);
     long t0 = System.nanoTime();
-    Future<HttpResponse<Buffer>> f = t.send(PEER, PING);
+    Future<PeerTransport.Response> f = t.send(PEER, PING);
     assertEquals(List.of(), next.sent, "nothing sent before the delay");
     f.transform(Future::succeededFuture).await(5, TimeUnit.SECONDS);
     assertEquals(List.of(PEER + " /distro/ping"), next.sent);
