@@ -4,6 +4,7 @@ import dev.distro.registry.support.Fnv64;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Rendezvous (highest-random-weight) hashing of {@code ip:port} over a member list: each key goes
@@ -14,8 +15,13 @@ import java.util.List;
  */
 public final class Rendezvous {
 
+  /** Rings numbered for cached answers: 1 to 2^19 - 1, then again from 1. */
+  private static final AtomicInteger RINGS = new AtomicInteger();
+  private static final int INDEX_BITS = 12;
+
   private final String[] members;
   private final long[] seeds;
+  private final int id = Math.floorMod(RINGS.getAndIncrement(), (1 << (31 - INDEX_BITS)) - 1) + 1;
 
   public Rendezvous(List<String> members) {
     this.members = members.toArray(String[]::new);
@@ -53,6 +59,28 @@ public final class Rendezvous {
       }
     }
     return best;
+  }
+
+  /** The member at {@code index} of {@link #members()}. */
+  public String memberAt(int index) {
+    return members[index];
+  }
+
+  /**
+   * A cache word for the owner {@code index} this ring gave (0, meaning nothing cached, when the
+   * index does not fit or there is none): see {@link #indexIn}.
+   */
+  public int slot(int index) {
+    return index < 0 || index >= (1 << INDEX_BITS) ? 0 : id << INDEX_BITS | index;
+  }
+
+  /**
+   * The owner index a cache word holds if this ring made it, else -1. Ring numbers repeat only
+   * after half a million rings (membership changes) in one process; the verify digests, the one
+   * user, repair what a stale word would miscount.
+   */
+  public int indexIn(int slot) {
+    return slot != 0 && slot >>> INDEX_BITS == id ? slot & ((1 << INDEX_BITS) - 1) : -1;
   }
 
   /** The number of members. */

@@ -83,6 +83,12 @@ public final class Digests {
   @FunctionalInterface
   public interface OwnerOf {
     String of(String ip, int port, String holderNode);
+
+    /** The same for a registration (an implementation may keep its answer on it). */
+    default String of(Registration r) {
+      Instance i = r.instance();
+      return of(i.ip(), i.port(), i.holderNode());
+    }
   }
 
   /**
@@ -126,7 +132,7 @@ public final class Digests {
           return;
         }
       }
-      String owner = ownerOf.of(i.ip(), i.port(), i.holderNode());
+      String owner = ownerOf.of(r);
       if (owner != null && r.countIn(walk)) {
         long k = r.keyHash(Digests::keyHash);
         rows.of(owner)[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, v);

@@ -2,8 +2,10 @@ package dev.distro.registry.distro;
 
 import dev.distro.registry.cluster.Ownership;
 import dev.distro.registry.cluster.Rendezvous;
+import dev.distro.registry.model.Instance;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
+import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.Versions;
 import io.vertx.core.Future;
@@ -91,8 +93,7 @@ public final class RoundDigests implements ChangeListener {
       walks.removeFirst();
     }
     walksStarted++;
-    vertx.executeBlocking(() -> Digests.settledByOwner(store,
-            (ip, port, holder) -> Ownership.ownerIn(ring, ip, port, holder), cutoff), false)
+    vertx.executeBlocking(() -> Digests.settledByOwner(store, owners(ring), cutoff), false)
         .onComplete(ar -> {
           if (ar.succeeded()) {
             w.result.complete(ar.result());
@@ -102,6 +103,34 @@ public final class RoundDigests implements ChangeListener {
           }
         });
     return w.result;
+  }
+
+  /**
+   * The owners under {@code ring}: a connection's holder, else the ring's member for the address,
+   * kept on each registration ({@link Registration#ownerSlot}) so that the next walks under the same
+   * ring do not hash the address again.
+   */
+  static Digests.OwnerOf owners(Rendezvous ring) {
+    return new Digests.OwnerOf() {
+      @Override
+      public String of(String ip, int port, String holderNode) {
+        return Ownership.ownerIn(ring, ip, port, holderNode);
+      }
+
+      @Override
+      public String of(Registration r) {
+        Instance i = r.instance();
+        if (i.holderNode() != null) {
+          return i.holderNode();
+        }
+        int index = ring.indexIn(r.ownerSlot());
+        if (index < 0) {
+          index = ring.ownerIndexOf(i.ip(), i.port());
+          r.ownerSlot(ring.slot(index));
+        }
+        return index < 0 ? null : ring.memberAt(index);
+      }
+    };
   }
 
   private synchronized void forget(Walk w) {

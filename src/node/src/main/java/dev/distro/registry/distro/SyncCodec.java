@@ -244,7 +244,9 @@ public final class SyncCodec {
   /**
    * Applies one entry to the store.
    *
-   * @return the global key of the instance it concerned (null for service entries or rejects)
+   * @return for a repair's entry ({@link Reason#REPAIR}), the global key of the instance it
+   *     concerned (the receiver lists what the owner listed); null for other reasons (a sync needs
+   *     none, and building it was a string per entry), for service entries and for rejects
    */
   public static String apply(RegistryStore store, JsonNode n, Reason reason, Tally out) {
     return apply(store, n, reason, out, OwnerFacts.NONE);
@@ -264,7 +266,7 @@ public final class SyncCodec {
           MergeRules.Facts facts = new MergeRules.Facts(owners.ownedHere(i), fromOwner,
               n.path("cs").asLong(0));
           count(store.applyRemote(i, reason, facts) != null, out);
-          return i.globalKey();
+          return reason == Reason.REPAIR ? i.globalKey() : null;
         }
         case "del" -> {
           String ip = text(n, "ip");
@@ -273,7 +275,7 @@ public final class SyncCodec {
           Registration held = store.find(key, localId);
           boolean ownedHere = held != null && owners.ownedHere(held.instance());
           count(store.applyRemoteDelete(key, localId, version, reason, ownedHere) != null, out);
-          return key + "#" + localId;
+          return reason == Reason.REPAIR ? key + "#" + localId : null;
         }
         case "sput" -> {
           double pt = n.path("pt").asDouble(0);

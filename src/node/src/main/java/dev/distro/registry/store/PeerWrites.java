@@ -33,19 +33,21 @@ final class PeerWrites {
   ChangeEvent put(Instance incoming, Reason reason, Facts facts) {
     long now = store.clock().monotonicMillis();
     versions.observe(incoming.version());
+    String globalKey = incoming.globalKey();
     return store.locked(() -> {
       Registration reg = store.find(incoming.service(), incoming.localId());
-      Tombstone t = tombstones.get(incoming.globalKey());
+      Tombstone t = tombstones.get(globalKey);
       Decision d = MergeRules.put(reg == null ? null : reg.instance, clientSeen(reg), t, incoming, facts);
       return switch (d.kind()) {
         case APPLY -> {
           if (t != null) {
-            tombstones.remove(incoming.globalKey(), t);
+            tombstones.remove(globalKey, t);
           }
-          yield store.putLocked(incoming, reason, now, false);
+          // a newer tombstone cannot have come meanwhile: the write lock is held
+          yield store.putLocked(incoming, reason, now, false, false);
         }
         case REASSERT -> reassertLocked(reg);
-        case DELETE_AT -> deleteAtLocked(reg, incoming.globalKey(), d.version(), reason, now);
+        case DELETE_AT -> deleteAtLocked(reg, globalKey, d.version(), reason, now);
         default -> null;
       };
     });

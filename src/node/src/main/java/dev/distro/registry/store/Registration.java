@@ -43,9 +43,8 @@ public final class Registration {
    * change younger than their cutoff ({@code distro/Digests}).
    */
   private volatile long prevVersion;
-  /** The hash of the instance's global key (fixed for a registration), computed when first asked. */
-  private long keyHash;
-  private volatile boolean keyHashed;
+  /** The hash of the instance's global key (fixed for a registration), computed when first asked (0: not yet). */
+  private volatile long keyHash;
   private volatile long lastBeat;
   private volatile long clientSeen;
   /**
@@ -56,10 +55,12 @@ public final class Registration {
   /** The expiry wheel's place for this registration (owned by the sweep's event loop only). */
   private long wheelSlot;
   private int wheelIndex = -1;
+  private volatile int ownerSlot;
 
-  Registration(ServiceEntry service, Instance instance, long nowMono, long clientSeenMillis) {
+  /** {@code localId}: the instance's ({@link Instance#localId()}), already built by the caller. */
+  Registration(ServiceEntry service, String localId, Instance instance, long nowMono, long clientSeenMillis) {
     this.service = service;
-    this.localId = instance.localId();
+    this.localId = localId;
     this.instance = instance;
     this.lastBeat = nowMono;
     this.clientSeen = clientSeenMillis;
@@ -85,11 +86,25 @@ public final class Registration {
    * at every round. Racing first callers compute the same value.
    */
   public long keyHash(java.util.function.ToLongFunction<Instance> hash) {
-    if (!keyHashed) {
-      keyHash = hash.applyAsLong(instance);
-      keyHashed = true;
+    long h = keyHash;
+    if (h == 0) {
+      h = hash.applyAsLong(instance); // a hash of 0 is computed again at each call: rare, and still right
+      keyHash = h;
     }
-    return keyHash;
+    return h;
+  }
+
+  /**
+   * A word the ownership ring keeps its answer for this registration's address in, so that the
+   * verify walks do not hash every address at every round (0: none; the address never changes
+   * for a registration, and the ring's word names the ring it is valid for).
+   */
+  public int ownerSlot() {
+    return ownerSlot;
+  }
+
+  public void ownerSlot(int slot) {
+    ownerSlot = slot;
   }
 
   /**

@@ -410,13 +410,21 @@ public final class RegistryStore {
   }
 
   ChangeEvent putLocked(Instance next, Reason reason, long now, boolean localWrite) {
+    return putLocked(next, reason, now, localWrite, true);
+  }
+
+  /** {@code clearTombstone} false: the caller knows no tombstone of the instance is held (it removed it). */
+  ChangeEvent putLocked(Instance next, Reason reason, long now, boolean localWrite, boolean clearTombstone) {
     ServiceEntry entry = services.computeIfAbsent(next.service(), k -> new ServiceEntry(k, ServiceMeta.DEFAULT));
-    Registration reg = entry.instances.get(next.localId());
+    String localId = next.localId();
+    Registration reg = entry.instances.get(localId);
     if (reg == null) {
-      reg = new Registration(entry, next, now, localWrite ? versions.nowMillis() : 0);
-      entry.instances.put(reg.localId(), reg);
+      reg = new Registration(entry, localId, next, now, localWrite ? versions.nowMillis() : 0);
+      entry.instances.put(localId, reg);
       instanceCount++;
-      tombstones.remove(next.globalKey());
+      if (clearTombstone) {
+        tombstones.remove(next.globalKey());
+      }
       return commit(reg, Type.ADDED, reason, null, next, next.version());
     }
     Instance prev = reg.instance;

@@ -89,4 +89,22 @@ class RendezvousTest {
       assertEquals(expected.get(i), r.ownerOf("172.16.0." + i, 8080), "owner of 172.16.0." + i);
     }
   }
+
+  /** A cached answer is read back only by the ring that made it; nothing cached reads as none. */
+  @Test
+  void cachedOwner_isValidForItsRingOnly() {
+    Rendezvous a = new Rendezvous(List.of("10.0.0.1:8848", "10.0.0.2:8848", "10.0.0.3:8848"));
+    Rendezvous same = new Rendezvous(List.of("10.0.0.1:8848", "10.0.0.2:8848", "10.0.0.3:8848"));
+    for (int port = 1; port < 200; port++) {
+      int index = a.ownerIndexOf("192.168.0.9", port);
+      assertEquals(a.ownerOf("192.168.0.9", port), a.memberAt(index));
+      int slot = a.slot(index);
+      assertTrue(slot != 0);
+      assertEquals(index, a.indexIn(slot));
+      assertEquals(-1, same.indexIn(slot), "another ring, even with the same members, recomputes");
+    }
+    assertEquals(-1, a.indexIn(0));
+    assertEquals(0, a.slot(-1), "no owner (an empty ring) is not cached");
+    assertEquals(-1, new Rendezvous(List.of()).ownerIndexOf("192.168.0.9", 80));
+  }
 }
