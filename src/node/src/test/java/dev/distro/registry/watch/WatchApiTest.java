@@ -2,6 +2,7 @@ package dev.distro.registry.watch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -260,8 +261,13 @@ class WatchApiTest {
     assertEquals(40, snap.getJsonArray("instances").size());
   }
 
+  /**
+   * A reader that stops reading falls behind; once it is more than half the change log behind
+   * (here 1,000 of a 2,000-change log) its changes are coalesced into service frames.
+   */
   @Test
   void slowReader_isCoalesced_endsInTheRegistrysState_othersNotDelayed() throws Exception {
+    node = TestNodes.standalone(vertx, Map.of("watch-log-size", "2000"));
     RegistryStore store = node.store();
     WatchClient slow = connect();
     WatchClient fast = connect();
@@ -291,6 +297,48 @@ class WatchApiTest {
       return mirror.equals(registry(store));
     });
     assertEquals(0, node.metrics().watchSlowCloses.sum());
+  }
+
+  /**
+   * A reader that stops reading for a moment while its queue fills, but stays well within the
+   * change log, gets every change as an event, in order, once it reads again: nothing coalesced
+   * into whole-service frames (before, the first moment without room did that, and under steady
+   * writes such a watcher never got back to events).
+   */
+  @Test
+  void readerPausedWithinTheLog_getsEveryEvent_noneCoalesced() throws Exception {
+    RegistryStore store = node.store();
+    WatchClient reader = connect();
+    reader.send(sub("r", null, null, null));
+    reader.await(Duration.ofSeconds(5), "snapshot", f -> "snapshot".equals(f.getString("type")));
+    reader.ws.pause();
+    Map<String, String> big = new HashMap<>();
+    big.put("pad", "p".repeat(3000));
+    long first = store.revision() + 1;
+    for (int i = 0; i < 6_000; i++) {
+      store.register(new Instance(new ServiceKey("public", "DEFAULT_GROUP", "svc" + (i % 20)), "DEFAULT",
+          "10.7." + (i / 250) + "." + (i % 250 + 1), 80, 1, true, true, true, big, 0));
+    }
+    long head = store.revision();
+    // more queued than one drain pass may write (256 KiB): the socket stopped taking frames
+    Poll.until(Duration.ofSeconds(10), "the reader's frames back up",
+        () -> node.watch().queuedBytes() > 256 * 1024);
+    reader.ws.resume();
+    Poll.until(Duration.ofSeconds(20), "every change reached the reader", () -> reader.frames.stream()
+        .anyMatch(f -> "event".equals(f.getString("type")) && f.getLong("revision", 0L) == head));
+    List<Long> revisions = new ArrayList<>();
+    for (JsonObject f : reader.frames) {
+      assertNotEquals("service", f.getString("type"), "no whole-service frame");
+      if ("event".equals(f.getString("type"))) {
+        revisions.add(f.getLong("revision"));
+      }
+    }
+    List<Long> expected = new ArrayList<>();
+    for (long r = first; r <= head; r++) {
+      expected.add(r);
+    }
+    assertEquals(expected, revisions, "every change once, in order");
+    assertEquals(0, node.metrics().watchCoalesced.sum());
   }
 
   static String key(JsonObject i) {
