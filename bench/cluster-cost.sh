@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# What replication costs: the same open-loop registration load (default 3,000/s, 40 s warm-up,
+# What replication costs: the same open-loop registration load (default 3,000/s, 60 s warm-up,
 # 20 s measured, so that the instances' leases run out and their unhealthy marks and expiries are
-# part of the cost, as in production) first against one standalone node and then against a 3-node
+# part of the cost, as in production, and so that the three JVMs' JIT compilers, which share the two
+# cores, are done: 43 s in they still took 10-17% of the cluster's CPU, 3% 80 s in) first against
+# one standalone node and then against a 3-node
 # cluster of processes on loopback (writes through random nodes), both from one build. Prints the
 # node CPU per write standalone, summed over the cluster's three nodes, and their ratio: the figure
 # that stays comparable on a machine whose speed varies. NODE_JAR picks another build (a before/after
@@ -16,7 +18,7 @@ BASE=${BENCH_PORT:-18848}
 LOG_PREFIX=target/cost-node
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-ARGS=(--modes=register --rate=3000 --concurrency=1024 --warmup-seconds=40 --seconds=20 --lag=false --baseline=false)
+ARGS=(--modes=register --rate=3000 --concurrency=1024 --warmup-seconds=60 --seconds=20 --lag=false --baseline=false)
 echo "== standalone, ${NODE_JAR:-target/distro-node.jar}"
 start_ready s "$BASE" 512m
 java -Xmx1g -XX:+UseG1GC -jar target/distro-loadgen.jar --targets="127.0.0.1:$BASE" "${ARGS[@]}" \
