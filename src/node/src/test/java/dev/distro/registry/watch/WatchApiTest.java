@@ -263,11 +263,12 @@ class WatchApiTest {
 
   /**
    * A reader that stops reading falls behind; once it is more than half the change log behind
-   * (here 1,000 of a 2,000-change log) its changes are coalesced into service frames.
+   * (here 7,500 of a 15,000-change log, which still holds the test's 10,000 changes) its changes
+   * are coalesced into service frames.
    */
   @Test
   void slowReader_isCoalesced_endsInTheRegistrysState_othersNotDelayed() throws Exception {
-    node = TestNodes.standalone(vertx, Map.of("watch-log-size", "2000"));
+    node = TestNodes.standalone(vertx, Map.of("watch-log-size", "15000"));
     RegistryStore store = node.store();
     WatchClient slow = connect();
     WatchClient fast = connect();
