@@ -55,13 +55,18 @@ class RoundDigestsTest {
     return RoundDigests.align(clock.millis() - 2_000, 5_000);
   }
 
-  @Test
-  void oneWalk_answersEveryOwnerAtACutoff(Vertx vertx) throws Exception {
-    for (int i = 1; i <= 60; i++) {
+  /** Registers {@code n} instances, lets 10 s pass and returns the round cutoff then. */
+  long registerThenSettle(int n) {
+    for (int i = 1; i <= n; i++) {
       store.register(inst("10.0.0." + i, 0));
     }
     clock.advance(Duration.ofSeconds(10));
-    long cutoff = cutoff();
+    return cutoff();
+  }
+
+  @Test
+  void oneWalk_answersEveryOwnerAtACutoff(Vertx vertx) throws Exception {
+    long cutoff = registerThenSettle(60);
     for (String m : RING.members()) {
       assertArrayEquals(alone(m, RING, cutoff), of(vertx, m, RING, cutoff), m);
       assertFalse(Arrays.equals(new long[Digests.BUCKETS], of(vertx, m, RING, cutoff)), m + " owns some");
@@ -90,11 +95,7 @@ class RoundDigestsTest {
 
   @Test
   void aCopyArrivingLate_discardsTheWalk(Vertx vertx) throws Exception {
-    for (int i = 1; i <= 30; i++) {
-      store.register(inst("10.0.0." + i, 0));
-    }
-    clock.advance(Duration.ofSeconds(10));
-    long cutoff = cutoff();
+    long cutoff = registerThenSettle(30);
     long[][] before = new long[3][];
     for (int m = 0; m < 3; m++) {
       before[m] = of(vertx, RING.members().get(m), RING, cutoff);
@@ -114,11 +115,7 @@ class RoundDigestsTest {
 
   @Test
   void aSecondChangeAfterTheCutoff_discardsTheWalk(Vertx vertx) throws Exception {
-    for (int i = 1; i <= 30; i++) {
-      store.register(inst("10.0.0." + i, 0));
-    }
-    clock.advance(Duration.ofSeconds(10));
-    long cutoff = cutoff();
+    long cutoff = registerThenSettle(30);
     // changed once after the cutoff: the walk counts the version before (the settled one)
     store.update(SVC, "10.0.0.7#80#DEFAULT", i -> i.withHealthy(false, i.version()), Reason.UNHEALTHY);
     String owner = RING.ownerOf("10.0.0.7", 80);
