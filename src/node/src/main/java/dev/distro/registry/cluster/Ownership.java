@@ -1,6 +1,7 @@
 package dev.distro.registry.cluster;
 
 import dev.distro.registry.model.Instance;
+import dev.distro.registry.store.Registration;
 import java.util.function.BiConsumer;
 
 /**
@@ -47,6 +48,23 @@ public interface Ownership {
   /** The same for an entry known by its parts ({@code holderNode} null: not held by a connection). */
   static String ownerIn(Rendezvous ring, String ip, int port, String holderNode) {
     return holderNode != null ? holderNode : ring.ownerOf(ip, port);
+  }
+
+  /**
+   * The same for a registration, keeping the ring's answer on it ({@link Registration#ownerSlot}):
+   * the next asks under the same ring (every verify walk) hash no address.
+   */
+  static String ownerIn(Rendezvous ring, Registration r) {
+    Instance i = r.instance();
+    if (i.holderNode() != null) {
+      return i.holderNode();
+    }
+    int index = ring.indexIn(r.ownerSlot());
+    if (index < 0) {
+      index = ring.ownerIndexOf(i.ip(), i.port());
+      r.ownerSlot(ring.slot(index));
+    }
+    return index < 0 ? null : ring.memberAt(index);
   }
 
   /** This node's member address (what holders name); standalone's default is null. */

@@ -83,11 +83,6 @@ public final class Rendezvous {
     return slot != 0 && slot >>> INDEX_BITS == id ? slot & ((1 << INDEX_BITS) - 1) : -1;
   }
 
-  /** The number of members. */
-  public int size() {
-    return members.length;
-  }
-
   /** True when {@code other} has the same members, in any order (then every key has the same owner). */
   public boolean sameMembers(Rendezvous other) {
     if (other == this) {

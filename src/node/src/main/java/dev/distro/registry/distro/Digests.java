@@ -6,6 +6,7 @@ import dev.distro.registry.store.RegistryStore;
 import dev.distro.registry.store.Versions;
 import dev.distro.registry.store.Scan;
 import dev.distro.registry.support.Fnv64;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -60,12 +61,6 @@ public final class Digests {
     return Fnv64.mix(keyHash ^ Fnv64.mix(version));
   }
 
-  /** Who owns an entry: by its address, or by its holder's member when a gRPC connection holds it. */
-  @FunctionalInterface
-  public interface Owned {
-    boolean test(String ip, int port, String holderNode);
-  }
-
   /** Digests over the instances for which {@code owned} holds, all versions. O(instances). */
   public static long[] compute(RegistryStore store, Predicate<Instance> owned) {
     long[] d = new long[BUCKETS];
@@ -92,24 +87,15 @@ public final class Digests {
   }
 
   /**
-   * Digests of the owned entries as they stood at {@code settledBefore} (wall ms), as far as this
-   * node can tell: an instance whose latest version is younger counts with the version it replaced
-   * ({@link Registration#prevVersion}), and one deleted since with the version the delete removed
-   * (its tombstone's). A change still on its way to a peer then makes no difference between the
-   * owner's digests and the peer's: before this, an owner that had changed or deleted an instance
-   * in the last moments left it out while the peer still counted its older copy, and under steady
-   * churn nearly every round found differences and sent repairs. O(instances + tombstones); run off
-   * the event loop.
-   */
-  public static long[] computeSettled(RegistryStore store, Owned owned, long settledBefore) {
-    long[] d = settledByOwner(store, (ip, port, holder) -> owned.test(ip, port, holder) ? "" : null, settledBefore)
-        .get("");
-    return d != null ? d : new long[BUCKETS];
-  }
-
-  /**
-   * The same for every owner at once, from one walk: each entry counts in its owner's digests
-   * ({@code ownerOf}). The map holds the owners that have at least one entry counted.
+   * Digests of the entries as they stood at {@code settledBefore} (wall ms), every owner's at once
+   * from one walk: each entry counts in its owner's ({@code ownerOf}; the map holds the owners with
+   * at least one entry counted). As far as this node can tell: an instance whose latest version is
+   * younger counts with the version it replaced ({@link Registration#prevVersion}), and one deleted
+   * since with the version the delete removed (its tombstone's). A change still on its way to a
+   * peer then makes no difference between the owner's digests and the peer's: before this, an
+   * owner that had changed or deleted an instance in the last moments left it out while the peer
+   * still counted its older copy, and under steady churn nearly every round found differences and
+   * sent repairs. O(instances + tombstones); run off the event loop.
    */
   public static Map<String, long[]> settledByOwner(RegistryStore store, OwnerOf ownerOf, long settledBefore) {
     return store.digestWalk(walk -> settledByOwner(store, ownerOf, settledBefore, walk));
@@ -122,7 +108,7 @@ public final class Digests {
    */
   private static Map<String, long[]> settledByOwner(RegistryStore store, OwnerOf ownerOf, long settledBefore,
       long walk) {
-    Rows rows = new Rows();
+    Map<String, long[]> byOwner = new HashMap<>();
     Scan.registrations(store, r -> {
       Instance i = r.instance();
       long v = i.version();
@@ -135,7 +121,7 @@ public final class Digests {
       String owner = ownerOf.of(r);
       if (owner != null && r.countIn(walk)) {
         long k = r.keyHash(Digests::keyHash);
-        rows.of(owner)[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, v);
+        byOwner.computeIfAbsent(owner, o -> new long[BUCKETS])[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, v);
       }
     });
     for (Map.Entry<String, RegistryStore.Tombstone> e : store.tombstones().entrySet()) {
@@ -161,25 +147,10 @@ public final class Digests {
       String owner = ownerOf.of(key.substring(a + 1, p), port, t.holderNode());
       if (owner != null) {
         long k = keyHash(key);
-        rows.of(owner)[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, t.prev());
+        byOwner.computeIfAbsent(owner, o -> new long[BUCKETS])[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, t.prev());
       }
     }
-    return rows.byOwner;
-  }
-
-  /** A walk's digests by owner; the few owners (the members) are found by identity first. */
-  private static final class Rows {
-    final Map<String, long[]> byOwner = new java.util.HashMap<>();
-    private String lastOwner;
-    private long[] last;
-
-    long[] of(String owner) {
-      if (owner != lastOwner) {
-        lastOwner = owner;
-        last = byOwner.computeIfAbsent(owner, o -> new long[BUCKETS]);
-      }
-      return last;
-    }
+    return byOwner;
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.distro.registry.distro;
 
 import dev.distro.registry.cluster.Ownership;
 import dev.distro.registry.cluster.Rendezvous;
-import dev.distro.registry.model.Instance;
 import dev.distro.registry.store.ChangeEvent;
 import dev.distro.registry.store.ChangeListener;
 import dev.distro.registry.store.Registration;
@@ -105,11 +104,7 @@ public final class RoundDigests implements ChangeListener {
     return w.result;
   }
 
-  /**
-   * The owners under {@code ring}: a connection's holder, else the ring's member for the address,
-   * kept on each registration ({@link Registration#ownerSlot}) so that the next walks under the same
-   * ring do not hash the address again.
-   */
+  /** The owners under {@code ring}, each registration's kept on it ({@link Ownership#ownerIn}). */
   static Digests.OwnerOf owners(Rendezvous ring) {
     return new Digests.OwnerOf() {
       @Override
@@ -119,16 +114,7 @@ public final class RoundDigests implements ChangeListener {
 
       @Override
       public String of(Registration r) {
-        Instance i = r.instance();
-        if (i.holderNode() != null) {
-          return i.holderNode();
-        }
-        int index = ring.indexIn(r.ownerSlot());
-        if (index < 0) {
-          index = ring.ownerIndexOf(i.ip(), i.port());
-          r.ownerSlot(ring.slot(index));
-        }
-        return index < 0 ? null : ring.memberAt(index);
+        return Ownership.ownerIn(ring, r);
       }
     };
   }

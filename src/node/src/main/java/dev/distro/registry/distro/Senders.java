@@ -52,13 +52,6 @@ final class Senders {
         && (senderRing == null || from.equals(senderRing.ownerOf(i.ip(), i.port())));
   }
 
-  /** The responsible member of an entry as the sender's ring says (this node's ring when it sent none). */
-  String ownerIn(Rendezvous senderRing, String ip, int port, String holderNode) {
-    if (holderNode != null) {
-      return holderNode;
-    }
-    return senderRing != null ? senderRing.ownerOf(ip, port) : cluster.ownerOf(ip, port);
-  }
 
   boolean isMember(String address) {
     for (Member m : cluster.members()) {

@@ -57,7 +57,9 @@ public final class VerifyHandler {
     long settledBefore = cutoff != null && cutoff.canConvertToLong() ? cutoff.asLong() : Long.MAX_VALUE;
     // "the sender's instances" as the sender's ring says, so that a moment of disagreement between
     // the rings (a member just came back) is not a mismatch
-    return digests.of(vertx, from, ring != null ? ring : cluster.view().ring(), settledBefore).transform(ar -> Future.succeededFuture(ar.failed() ? PeerAnswer.error(500, "digest failed")
+    // (a sender without a ring: this node's)
+    return digests.of(vertx, from, ring != null ? ring : cluster.view().ring(), settledBefore)
+        .transform(ar -> Future.succeededFuture(ar.failed() ? PeerAnswer.error(500, "digest failed")
             : PeerAnswer.ok(mismatched(ar.result(), theirs))));
   }
 

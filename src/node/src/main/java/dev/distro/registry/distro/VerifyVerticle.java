@@ -161,13 +161,13 @@ public final class VerifyVerticle extends VerticleBase {
     // ring differs for a moment (a member just came back) judges "owned by the sender" by this one.
     Rendezvous ring = cluster.view().ring();
     return digests.of(vertx, cluster.self(), ring, settledBefore)
-        .compose(digests -> {
+        .compose(mine -> {
           StringBuilder sb = new StringBuilder(Digests.BUCKETS * 21 + 64);
           JsonWriter w = new JsonWriter(sb).beginObject().field("from", cluster.self())
               .field("settledBefore", settledBefore);
           writeRing(w, ring);
           w.name("buckets").beginArray();
-          for (long d : digests) {
+          for (long d : mine) {
             w.value(d);
           }
           String body = w.endArray().endObject().toString();

@@ -88,7 +88,12 @@ final class Feed {
 
   /** Nothing in flight and nothing owed: new events may go out as they come. */
   boolean live() {
-    return snapshot == null && dirty.isEmpty() && !needsReset && outbox.isEmpty();
+    return owesNothing() && outbox.isEmpty();
+  }
+
+  /** No snapshot, services to resend or reset owed: new events may follow what is queued, in order. */
+  private boolean owesNothing() {
+    return snapshot == null && dirty.isEmpty() && !needsReset;
   }
 
   /** A snapshot in progress: another identical subscription may join it (and catch up). */
@@ -181,8 +186,7 @@ final class Feed {
         cursor = e.revision();
         continue;
       }
-      boolean inOrder = snapshot == null && dirty.isEmpty() && !needsReset;
-      if (inOrder && outbox.isEmpty() && writer.room()) {
+      if (live() && writer.room()) {
         cursor = e.revision();
         Out o = Frames.event(e);
         hub.metrics.watchEvents.add(ids.size());
@@ -190,7 +194,7 @@ final class Feed {
         flush();
         continue;
       }
-      if (inOrder && head - cursor <= holdEvents()) {
+      if (owesNothing() && head - cursor <= holdEvents()) {
         break;
       }
       cursor = e.revision();

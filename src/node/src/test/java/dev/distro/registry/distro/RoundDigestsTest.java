@@ -48,7 +48,8 @@ class RoundDigestsTest {
 
   /** What a walk of its own gives for {@code owner}. */
   long[] alone(String owner, Rendezvous ring, long cutoff) {
-    return Digests.computeSettled(store, (ip, port, holder) -> owner.equals(ring.ownerOf(ip, port)), cutoff);
+    return Digests.settledByOwner(store, (ip, port, holder) -> ring.ownerOf(ip, port), cutoff)
+        .getOrDefault(owner, new long[Digests.BUCKETS]);
   }
 
   long cutoff() {

@@ -40,7 +40,12 @@ class SettledDigestsTest {
   }
 
   long[] digests(RegistryStore store, long settledBefore) {
-    return Digests.computeSettled(store, (ip, port, holder) -> true, settledBefore);
+    return only(Digests.settledByOwner(store, (ip, port, holder) -> "all", settledBefore));
+  }
+
+  /** The one owner's digests of a walk that counts everything under one name (none: zeros). */
+  static long[] only(Map<String, long[]> byOwner) {
+    return byOwner.getOrDefault("all", new long[Digests.BUCKETS]);
   }
 
   /** The old rule: only versions at or before the cutoff, each instance by its current version. */
@@ -96,7 +101,7 @@ class SettledDigestsTest {
     // the walk deletes, as a concurrent expiry would, every instance it has just counted and every
     // third one it has not reached yet
     List<String> seen = new ArrayList<>();
-    long[] during = Digests.computeSettled(owner, (ip, port, holder) -> {
+    long[] during = only(Digests.settledByOwner(owner, (ip, port, holder) -> {
       if (!seen.isEmpty()) {
         owner.deregister(SVC, seen.get(seen.size() - 1) + "#80#DEFAULT", Reason.EXPIRED);
       }
@@ -108,8 +113,8 @@ class SettledDigestsTest {
           owner.deregister(SVC, ahead + "#80#DEFAULT", Reason.EXPIRED);
         }
       }
-      return true;
-    }, cutoff);
+      return "all";
+    }, cutoff));
     assertArrayEquals(before, during, "deletes younger than the cutoff, made during the walk");
     assertArrayEquals(before, digests(owner, cutoff), "the same deletes, made before the walk");
     assertArrayEquals(digests(peer, cutoff), digests(owner, cutoff), "the peer without them");
