@@ -1,9 +1,14 @@
 package dev.distro.loadgen;
 
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -11,9 +16,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The baseline every figure is a ratio to: a minimal Vert.x 5 handler on the same server stack that
- * parses the same parameters (query and form) into a map and answers {@code ok}. It runs in the
- * generator's process on a Vert.x of its own with one event loop, so that the CPU time of that one
- * thread is the baseline's server CPU.
+ * parses the same parameters (query and form) into a map and answers {@code ok}.
+ *
+ * <p>Two ways to run it. {@link #start()}: in the generator's process on a Vert.x of its own with one
+ * event loop, whose thread's CPU time is the baseline's server CPU (that excludes the JVM's own
+ * threads, GC and JIT, which a node's process CPU includes). {@link #main}: a process of its own,
+ * {@code java -cp distro-loadgen.jar dev.distro.loadgen.Baseline --port=P [--instances=N]}, with as
+ * many server instances as the node's default (one per core) on Vert.x's default event loops; its CPU
+ * is then read from /proc like any process's, so the node and the baseline are measured alike
+ * ({@code --baseline-target} and {@code --baseline-pid} of the generator; {@code bench/compare.sh}
+ * runs it so).
  */
 final class Baseline implements AutoCloseable {
 
@@ -27,21 +39,24 @@ final class Baseline implements AutoCloseable {
     this.threadIds = threadIds;
   }
 
+  /** The handler: parameters into a map, answer {@code ok} (empty when there were none). */
+  static void handle(HttpServerRequest req) {
+    if ("application/x-www-form-urlencoded".equals(req.getHeader("Content-Type"))) {
+      req.setExpectMultipart(true);
+    }
+    req.end().onComplete(ar -> {
+      Map<String, String> params = new HashMap<>();
+      MultiMap q = req.params();
+      q.forEach(e -> params.put(e.getKey(), e.getValue()));
+      req.formAttributes().forEach(e -> params.putIfAbsent(e.getKey(), e.getValue()));
+      req.response().putHeader("Content-Type", "text/plain;charset=UTF-8").end(params.isEmpty() ? "" : "ok");
+    });
+  }
+
   static Baseline start() throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
     HttpServer server = vertx.createHttpServer();
-    server.requestHandler(req -> {
-      if ("application/x-www-form-urlencoded".equals(req.getHeader("Content-Type"))) {
-        req.setExpectMultipart(true);
-      }
-      req.end().onComplete(ar -> {
-        Map<String, String> params = new HashMap<>();
-        MultiMap q = req.params();
-        q.forEach(e -> params.put(e.getKey(), e.getValue()));
-        req.formAttributes().forEach(e -> params.putIfAbsent(e.getKey(), e.getValue()));
-        req.response().putHeader("Content-Type", "text/plain;charset=UTF-8").end(params.isEmpty() ? "" : "ok");
-      });
-    });
+    server.requestHandler(Baseline::handle);
     server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     // one event loop in this Vert.x: any event-loop context runs on the thread that serves requests
     CompletableFuture<Long> loop = new CompletableFuture<>();
@@ -61,5 +76,45 @@ final class Baseline implements AutoCloseable {
   @Override
   public void close() throws Exception {
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** One server instance of the process form. */
+  private static final class Server extends VerticleBase {
+    private final int port;
+
+    Server(int port) {
+      this.port = port;
+    }
+
+    @Override
+    public Future<?> start() {
+      return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
+          .requestHandler(Baseline::handle).listen();
+    }
+  }
+
+  /** The baseline as a process of its own: {@code --port=P [--instances=N]}; runs until killed. */
+  public static void main(String[] args) throws Exception {
+    int port = 0;
+    int instances = Runtime.getRuntime().availableProcessors();
+    for (String a : args) {
+      if (a.startsWith("--port=")) {
+        port = Integer.parseInt(a.substring("--port=".length()));
+      } else if (a.startsWith("--instances=")) {
+        instances = Integer.parseInt(a.substring("--instances=".length()));
+      } else {
+        System.err.println("baseline: arguments are --port=P [--instances=N]");
+        System.exit(2);
+      }
+    }
+    if (port <= 0 || port > 65535 || instances < 1) {
+      System.err.println("baseline: --port must be 1-65535 and --instances at least 1");
+      System.exit(2);
+    }
+    int p = port;
+    Vertx vertx = Vertx.vertx();
+    vertx.deployVerticle(() -> new Server(p), new DeploymentOptions().setInstances(instances))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    System.out.println("baseline listening on 127.0.0.1:" + port + " with " + instances + " server instances");
   }
 }

@@ -39,10 +39,14 @@ import org.HdrHistogram.Recorder;
  *      [--json=target/bench.json] [--modes=grpc-register,grpc-push] [--subscribers=1000]
  *      [--push-rate=5] [--changes=N] [--push-warmup=N] [--grpc-idle=N] [--grpc-idle-seconds=30] [--gc-pids=PID,...]
  *      [--cpu-pids=PID,...] [--grpc-targets=host:port,...] [--grpc-port-offset=1000] [--baseline=true]
+ *      [--baseline-target=host:port --baseline-pid=PID]
  * </pre>
  *
  * {@code --baseline=false} leaves the baseline out (no ratios): for runs whose comparison is between
  * two targets measured one after the other, as {@code bench/cluster-cost.sh} does.
+ * {@code --baseline-target} and {@code --baseline-pid} name a baseline running as a process of its own
+ * ({@link Baseline#main}), measured like a node (whole-process CPU from /proc) instead of the
+ * in-process one (its event loop thread's CPU only).
  *
  * Modes: {@code register} (a new ip:port every request), {@code beat} (the 1.x client's beat with its
  * {@code beat} JSON over {@code --instances} registered instances), {@code list} (a 100-instance
@@ -109,8 +113,14 @@ public final class LoadGenerator {
   private final int rate;
   private final int watchers;
   private final boolean lag;
-  /** Whether each mode first runs against the in-process baseline handler ({@code --baseline=false}: not). */
+  /** Whether each mode first runs against the baseline handler ({@code --baseline=false}: not). */
   private final boolean measureBaseline;
+  /**
+   * {@code --baseline-target=host:port}: a baseline running as a process of its own ({@link Baseline#main}),
+   * its CPU read from /proc for {@code --baseline-pid}; without it the baseline runs in this process.
+   */
+  private final String baselineTarget;
+  private final long baselinePid;
   /** {@code --accept-gzip}: reads ask for a gzipped answer, as Nacos 1.x Java clients do. */
   private final boolean acceptGzip;
   private final AtomicLong unique = new AtomicLong();
@@ -145,6 +155,11 @@ public final class LoadGenerator {
     this.acceptGzip = Boolean.parseBoolean(opts.getOrDefault("accept-gzip", "false"));
     this.lag = Boolean.parseBoolean(opts.getOrDefault("lag", String.valueOf(targets.size() > 1)));
     this.measureBaseline = Boolean.parseBoolean(opts.getOrDefault("baseline", "true"));
+    this.baselineTarget = opts.get("baseline-target");
+    this.baselinePid = Long.parseLong(opts.getOrDefault("baseline-pid", "0"));
+    if ((baselineTarget == null) != (baselinePid == 0)) {
+      throw new IllegalArgumentException("--baseline-target and --baseline-pid go together");
+    }
     this.grpcTargets = opts.containsKey("grpc-targets") ? List.of(opts.get("grpc-targets").split(","))
         : GrpcModes.grpcTargets(targets, Integer.parseInt(opts.getOrDefault("grpc-port-offset", "1000")));
     if (grpcTargets.size() != targets.size()) {
@@ -201,8 +216,9 @@ public final class LoadGenerator {
     if (Context.isOnEventLoopThread()) {
       throw new IllegalStateException("the load generator waits for its phases: not on an event loop");
     }
-    Baseline baseline = Baseline.start();
-    String base = "127.0.0.1:" + baseline.port();
+    // the in-process baseline only when it is measured and no baseline process is named
+    Baseline baseline = measureBaseline && baselineTarget == null ? Baseline.start() : null;
+    String base = baseline != null ? "127.0.0.1:" + baseline.port() : baselineTarget;
     // each row: {the baseline's result or null, the targets'}
     List<Result[]> results = new ArrayList<>();
     Watchers watching = watchers > 0 ? Watchers.open(vertx, targets, watchers) : null;
@@ -218,13 +234,13 @@ public final class LoadGenerator {
       Result b = null;
       if (measureBaseline) {
         prepare(mode, List.of(base));
-        b = drive(mode, List.of(base), "baseline", null, baseline);
+        b = drive(mode, List.of(base), "baseline", null, baselineCpu(baseline));
       }
       LagTracker tracker = lag && mode.equals("register") ? new LagTracker(vertx, targets) : null;
       if (tracker != null) {
         await(tracker.start(), "connecting the lag watchers");
       }
-      results.add(new Result[] {b, drive(mode, targets, String.join(",", targets), tracker, null)});
+      results.add(new Result[] {b, drive(mode, targets, String.join(",", targets), tracker, cpuOf(targets))});
     }
     GrpcModes.IdleReport idle = null;
     if (grpcIdle > 0) {
@@ -233,7 +249,9 @@ public final class LoadGenerator {
       }
     }
     long watchEvents = watching != null ? watching.close() : 0;
-    baseline.close();
+    if (baseline != null) {
+      baseline.close();
+    }
     System.out.println();
     if (!results.isEmpty()) {
       System.out.printf("%-13s %-22s %11s %9s %9s %9s %9s %7s %6s %8s %10s %9s %9s%n", "mode", "target", "req/s",
@@ -319,7 +337,7 @@ public final class LoadGenerator {
           if (tracker != null) {
             await(tracker.start(), "connecting the lag watchers");
           }
-          Result r = drive(mode, targets, label, tracker, null);
+          Result r = drive(mode, targets, label, tracker, cpuOf(targets));
           beforeGrpcClose.accept(g);
           return r;
         }
@@ -346,6 +364,12 @@ public final class LoadGenerator {
     } finally {
       grpc = null;
     }
+  }
+
+  /** The baseline's CPU: its event loop thread in this process, or its process's from /proc. */
+  private ServerCpu baselineCpu(Baseline inProcess) {
+    return inProcess != null ? ServerCpu.ofThreads("baseline", inProcess.threadIds())
+        : ServerCpu.ofPids(Map.of("baseline", baselinePid));
   }
 
   private ServerCpu cpuOf(List<String> where) {
@@ -466,14 +490,13 @@ public final class LoadGenerator {
   }
 
   /**
-   * One measured run against {@code where}; server CPU is read when the warm-up ends and when the
-   * run ends, from the baseline's event loop ({@code baseline} non-null) or from each node's /metrics.
+   * One measured run against {@code where}; server CPU is read from {@code cpu} when the warm-up ends
+   * and when the run ends.
    */
-  private Result drive(String mode, List<String> where, String label, LagTracker tracker, Baseline baseline) {
+  private Result drive(String mode, List<String> where, String label, LagTracker tracker, ServerCpu cpu) {
     HttpClient client = client();
     Recorder hist = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
     Run run = new Run(mode, where, client, hist, tracker);
-    ServerCpu cpu = baseline != null ? ServerCpu.ofThreads(label, baseline.threadIds()) : cpuOf(where);
     // a timer of 0 ms is refused: without a warm-up the window starts now
     Future<Void> cpuFrom = warmup > 0 ? vertx.timer(TimeUnit.SECONDS.toMillis(warmup)).compose(v -> cpu.mark())
         : cpu.mark();
