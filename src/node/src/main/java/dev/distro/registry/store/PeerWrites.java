@@ -44,7 +44,7 @@ final class PeerWrites {
             tombstones.remove(globalKey, t);
           }
           // a newer tombstone cannot have come meanwhile: the write lock is held
-          yield store.putLocked(incoming, reason, now, false, false);
+          yield store.putLocked(incoming, incoming.version(), reason, now, false, false);
         }
         case REASSERT -> reassertLocked(reg);
         case DELETE_AT -> deleteAtLocked(reg, globalKey, d.version(), reason, now);

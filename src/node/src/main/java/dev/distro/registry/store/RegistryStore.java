@@ -192,7 +192,7 @@ public final class RegistryStore {
    */
   public ChangeEvent register(Instance candidate) {
     long now = clock.monotonicMillis();
-    return locked(() -> putLocked(candidate.withVersion(versions.next()), Reason.REGISTER, now, true));
+    return locked(() -> putLocked(candidate, versions.next(), Reason.REGISTER, now, true, true));
   }
 
   /**
@@ -409,20 +409,22 @@ public final class RegistryStore {
     }
   }
 
-  ChangeEvent putLocked(Instance next, Reason reason, long now, boolean localWrite) {
-    return putLocked(next, reason, now, localWrite, true);
-  }
-
-  /** {@code clearTombstone} false: the caller knows no tombstone of the instance is held (it removed it). */
-  ChangeEvent putLocked(Instance next, Reason reason, long now, boolean localWrite, boolean clearTombstone) {
-    ServiceEntry entry = services.computeIfAbsent(next.service(), k -> new ServiceEntry(k, ServiceMeta.DEFAULT));
+  /**
+   * Adds or replaces {@code candidate} at {@code version}, kept as {@link ServiceEntry#stored} makes
+   * it. {@code clearTombstone} false: the caller knows no tombstone of the instance is held (it
+   * removed it).
+   */
+  ChangeEvent putLocked(Instance candidate, long version, Reason reason, long now, boolean localWrite,
+      boolean clearTombstone) {
+    ServiceEntry entry = services.computeIfAbsent(candidate.service(), k -> new ServiceEntry(k, ServiceMeta.DEFAULT));
+    Instance next = entry.stored(candidate, version);
     String localId = next.localId();
     Registration reg = entry.instances.get(localId);
     if (reg == null) {
       reg = new Registration(entry, localId, next, now, localWrite ? versions.nowMillis() : 0);
       entry.instances.put(localId, reg);
       instanceCount++;
-      if (clearTombstone) {
+      if (clearTombstone && tombstones.any()) {
         tombstones.remove(next.globalKey());
       }
       return commit(reg, Type.ADDED, reason, null, next, next.version());

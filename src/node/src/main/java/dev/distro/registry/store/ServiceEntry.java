@@ -1,5 +1,6 @@
 package dev.distro.registry.store;
 
+import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.model.ServiceMeta;
 import java.util.Collection;
@@ -34,6 +35,18 @@ public final class ServiceEntry {
 
   public long modCount() {
     return modCount;
+  }
+
+  /**
+   * {@code i} at {@code version} as it is kept in this entry: with this entry's key object and the
+   * default cluster's one name string, not the copies each request or sync batch decoded. Every
+   * instance of a service would otherwise hold a key and names of its own (about 250 bytes each of
+   * the 550 an instance took), which the collector copies for as long as the instance lives.
+   */
+  Instance stored(Instance i, long version) {
+    String cluster = i.cluster();
+    String shared = Instance.DEFAULT_CLUSTER.equals(cluster) ? Instance.DEFAULT_CLUSTER : cluster;
+    return i.service() == key && shared == cluster && i.version() == version ? i : i.stored(key, shared, version);
   }
 
   public Registration get(String localId) {

@@ -50,6 +50,11 @@ final class Tombstones {
     keepNewer(SERVICE_PREFIX + key, version, now);
   }
 
+  /** Whether any delete is remembered (no key need be built to look for one when none is). */
+  boolean any() {
+    return !byKey.isEmpty();
+  }
+
   void remove(String globalKey) {
     byKey.remove(globalKey);
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distro.registry.metrics.Counters;
@@ -38,6 +39,26 @@ class RegistryStoreTest {
   /** An instance as a peer sends it: from another node, unhealthy or not, with that version. */
   Instance remote(String ip, boolean healthy, long version) {
     return new Instance(svc, "DEFAULT", ip, 80, 1.0, healthy, true, true, Map.of(), version);
+  }
+
+  @Test
+  void instancesOfAService_shareItsKeyAndTheDefaultClusterName_fromRequestsAndPeersAlike() {
+    // each request and each sync batch decodes its own copies of these strings
+    store.register(new Instance(new ServiceKey(new String("public"), new String("DEFAULT_GROUP"), new String("s")),
+        new String("DEFAULT"), "10.0.0.1", 80, 1.0, true, true, true, Map.of(), 0));
+    store.register(new Instance(new ServiceKey("public", "DEFAULT_GROUP", new String("s")), new String("DEFAULT"),
+        "10.0.0.2", 80, 1.0, true, true, true, Map.of(), 0));
+    store.applyRemote(new Instance(new ServiceKey("public", "DEFAULT_GROUP", new String("s")), new String("DEFAULT"),
+        "10.0.0.3", 80, 1.0, true, true, true, Map.of(), store.versions().next()), Reason.SYNC);
+    ServiceKey kept = store.service(svc).key();
+    for (String ip : List.of("10.0.0.1", "10.0.0.2", "10.0.0.3")) {
+      Instance i = store.find(svc, ip + "#80#DEFAULT").instance();
+      assertSame(kept, i.service(), ip);
+      assertSame(Instance.DEFAULT_CLUSTER, i.cluster(), ip);
+    }
+    assertEquals(3, store.instanceCount());
+    long version = store.find(svc, "10.0.0.3#80#DEFAULT").instance().version();
+    assertTrue(store.find(svc, "10.0.0.1#80#DEFAULT").instance().version() < version, "versions as assigned");
   }
 
   @Test
