@@ -10,24 +10,35 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.function.Supplier;
 
 /**
- * The client port's requests: checked against {@link RequestChecks} first, then routed by a Vert.x
- * Web {@link Router} over exact paths: the Nacos v1 and v2 naming API and the operator endpoints
- * (each an {@link ApiRoute} with its gate kind), the probes and {@code /metrics}
- * ({@link OpsRoutes}), the console ({@link ConsoleRoute}), and last the unknown-API answer. An API
- * route reads a form body with Vert.x's own decoder, within the server's form limits, and nothing
- * else of a body is buffered (no {@code BodyHandler}); {@link ApiDispatch} then runs the call.
+ * The client port's requests: checked against {@link RequestChecks} first, then routed over exact
+ * paths. The Nacos v1 and v2 naming API and the operator endpoints (each an {@link ApiRoute} with
+ * its gate kind) are looked up by method and path as sent, in a map: every registration and beat
+ * goes that way, without a routing context. Everything else goes through a Vert.x Web
+ * {@link Router}: the probes and {@code /metrics} ({@link OpsRoutes}), the console
+ * ({@link ConsoleRoute}), and last the unknown-API answer (also for an API path with another method
+ * or another spelling). An API route reads a form body with Vert.x's own decoder, within the
+ * server's form limits, and nothing else of a body is buffered (no {@code BodyHandler});
+ * {@link ApiDispatch} then runs the call.
  */
 final class ClientRouter implements Handler<HttpServerRequest> {
+
+  private static final Logger LOG = Logger.getLogger(ClientRouter.class.getName());
 
   private final HttpParts node;
   private final ApiDispatch dispatch;
   private final Router router;
   private final List<ApiRoute> routes = new ArrayList<>();
+  /** The API routes by exact path, then by method. */
+  private final Map<String, Map<HttpMethod, ApiRoute>> byPath = new HashMap<>();
 
   /**
    * @param replication read at each deregistration (set once the verticle has its peer client)
@@ -65,10 +76,10 @@ final class ClientRouter implements Handler<HttpServerRequest> {
       add("POST", "/nacos/v1/auth/login", gate::login, false, ApiRoute.Kind.LOGIN);
     }
 
-    router = Router.router(vertx);
     for (ApiRoute r : routes) {
-      ExactRoutes.add(router, HttpMethod.valueOf(r.method()), r.path(), ctx -> api(ctx, r));
+      byPath.computeIfAbsent(r.path(), p -> new HashMap<>()).put(HttpMethod.valueOf(r.method()), r);
     }
+    router = Router.router(vertx);
     new OpsRoutes(node, passes).mount(router);
     ConsoleRoute.mount(router);
     router.route().handler(this::noSuchApi);
@@ -77,11 +88,18 @@ final class ClientRouter implements Handler<HttpServerRequest> {
     router.route().failureHandler(ctx -> {
       if (ctx.statusCode() == 404 || ctx.statusCode() == 400 && ctx.request().path().isEmpty()) {
         noSuchApi(ctx);
-      } else if (!ctx.response().ended()) {
-        node.metrics.serverErrors.increment();
-        Call.springError(ctx.response(), 500, "Internal Server Error", "internal error", ctx.request().path());
+      } else {
+        internalError(ctx.request());
       }
     });
+  }
+
+  /** Any failure of a handler the call itself did not answer: a 500. */
+  private void internalError(HttpServerRequest req) {
+    if (!req.response().ended()) {
+      node.metrics.serverErrors.increment();
+      Call.springError(req.response(), 500, "Internal Server Error", "internal error", req.path());
+    }
   }
 
   private void add(String method, String path, Consumer<Call> handler, boolean v2, ApiRoute.Kind kind) {
@@ -97,12 +115,22 @@ final class ClientRouter implements Handler<HttpServerRequest> {
           new ApiException(400, ApiException.PARAMETER_VALIDATE_ERROR, malformed));
       return;
     }
-    router.handle(req);
+    Map<HttpMethod, ApiRoute> methods = byPath.get(req.path());
+    ApiRoute route = methods == null ? null : methods.get(req.method());
+    if (route == null) {
+      router.handle(req);
+      return;
+    }
+    try {
+      api(req, route);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "unexpected failure on " + req.method() + " " + req.path(), e);
+      internalError(req);
+    }
   }
 
   /** An API route: a declared body over the limit is refused, a form body is read, then the call runs. */
-  private void api(RoutingContext ctx, ApiRoute route) {
-    HttpServerRequest req = ctx.request();
+  private void api(HttpServerRequest req, ApiRoute route) {
     String len = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (len != null && RequestChecks.declaredTooLong(len, node.config.maxBodyBytes)) {
       reject(req, route.v2(), RequestChecks.tooLarge(node.config.maxBodyBytes));

@@ -24,9 +24,6 @@ final class Params {
 
   static final ObjectMapper MAPPER = dev.distro.registry.support.Json.MAPPER;
 
-  private static final Pattern NAMESPACE = Pattern.compile("[\\w-]+");
-  private static final Pattern GROUP = Pattern.compile("[a-zA-Z0-9_:.-]+");
-  private static final Pattern CLUSTER = Pattern.compile("[0-9a-zA-Z_-]+");
   private static final Pattern HOSTNAME = Pattern.compile(
       "(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
   static final int MAX_NAMESPACE = 64;
@@ -51,7 +48,7 @@ final class Params {
 
   static void checkNamespace(String ns) {
     checkLength("namespaceId", ns, MAX_NAMESPACE);
-    if (!NAMESPACE.matcher(ns).matches()) {
+    if (!wordChars(ns, "-")) {
       throw illegalChars("namespaceId");
     }
   }
@@ -107,9 +104,27 @@ final class Params {
 
   private static void checkGroup(String group) {
     checkLength("groupName", group, MAX_GROUP);
-    if (!GROUP.matcher(group).matches()) {
+    if (!wordChars(group, ":.-")) {
       throw illegalChars("groupName");
     }
+  }
+
+  /**
+   * True when {@code s} is not empty and every character is an ASCII letter or digit, '_' or one of
+   * {@code extra}: Nacos's patterns for namespaces ({@code [\w-]+}), groups ({@code [a-zA-Z0-9_:.-]+})
+   * and clusters ({@code [0-9a-zA-Z_-]+}), checked on every write without a regular expression.
+   */
+  static boolean wordChars(String s, String extra) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || extra.indexOf(c) >= 0)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -151,7 +166,7 @@ final class Params {
 
   static String checkCluster(String param, String cl) {
     checkLength(param, cl, MAX_CLUSTER);
-    if (!CLUSTER.matcher(cl).matches()) {
+    if (!wordChars(cl, "-")) {
       throw illegalChars(param);
     }
     return cl;
@@ -178,6 +193,9 @@ final class Params {
   static String ip(String ip) {
     if (ip == null || ip.isEmpty()) {
       throw ApiException.missing("ip");
+    }
+    if (ip.length() <= 15 && IpLiteral.isV4(ip)) {
+      return ip; // the common case, without the checks below
     }
     boolean dotted = ip.chars().allMatch(ch -> ch == '.' || ch >= '0' && ch <= '9');
     if (ip.length() > 253 || !(IpLiteral.isV4(ip) || ip.indexOf(':') >= 0 && IpLiteral.isV6WithZone(ip)

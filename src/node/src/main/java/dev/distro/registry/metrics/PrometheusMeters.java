@@ -30,7 +30,8 @@ public final class PrometheusMeters implements AutoCloseable {
   public static final String PEER_TAG = "peer";
 
   public final PrometheusMeterRegistry registry;
-  private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
+  /** By route, then by status class (index 1 to 5; the route string is the route table's own). */
+  private final Map<String, Timer[]> requestTimers = new ConcurrentHashMap<>();
   private final Timer replicationLag;
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
@@ -54,14 +55,23 @@ public final class PrometheusMeters implements AutoCloseable {
 
   /** Records one API request: route is "METHOD /path" from the route table, status its HTTP status. */
   public void request(String route, int status, long nanos) {
-    String key = route + '|' + status / 100;
-    Timer t = requestTimers.get(key);
+    int cls = status / 100;
+    if (cls < 1 || cls > 5) {
+      return; // not an HTTP status a response can carry
+    }
+    Timer[] byClass = requestTimers.get(route);
+    if (byClass == null) {
+      byClass = requestTimers.computeIfAbsent(route, r -> new Timer[6]);
+    }
+    Timer t = byClass[cls];
     if (t == null) {
-      t = requestTimers.computeIfAbsent(key, k -> Timer.builder("distro_http_requests")
+      // racing first recorders build the same meter: the registry hands both the one it holds
+      t = Timer.builder("distro_http_requests")
           .description("client API requests by route and status class")
-          .tag("route", route).tag("status", (status / 100) + "xx")
+          .tag("route", route).tag("status", cls + "xx")
           .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
-          .maximumExpectedValue(Duration.ofSeconds(10)).register(registry));
+          .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+      byClass[cls] = t;
     }
     t.record(nanos, TimeUnit.NANOSECONDS);
   }
