@@ -10,6 +10,9 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,6 +31,17 @@ final class HttpPeerTransport implements PeerTransport {
   private final int peerPortOffset;
   private final boolean peerTls;
   private final boolean clientTls;
+  /**
+   * Each member's parsed address and its two socket addresses, built once: a forward is two writes
+   * in three, and parsing the member string and the host's address for each was a tenth of a
+   * forward's cost. Members are few; the map is emptied if it ever holds more than
+   * {@link #MAX_TARGETS}.
+   */
+  private final Map<String, Target> targets = new ConcurrentHashMap<>();
+  static final int MAX_TARGETS = 1024;
+
+  /** Where a member's client port and peer port are. */
+  private record Target(MemberAddress address, SocketAddress client, SocketAddress peer) { }
 
   HttpPeerTransport(Vertx vertx, NodeConfig config, String self) {
     this.self = self;
@@ -43,10 +57,11 @@ final class HttpPeerTransport implements PeerTransport {
 
   @Override
   public Future<Response> send(String member, Request r) {
-    MemberAddress address = MemberAddress.parse(member);
+    Target target = target(member);
+    MemberAddress address = target.address();
     int port = r.peerPort() ? address.peerPort(peerPortOffset) : address.port();
     RequestOptions options = new RequestOptions().setMethod(r.method()).setHost(address.host()).setPort(port)
-        .setURI(r.uri()).setSsl(r.peerPort() ? peerTls : clientTls).setIdleTimeout(r.timeoutMs());
+        .setServer(r.peerPort() ? target.peer() : target.client()).setURI(r.uri()).setSsl(r.peerPort() ? peerTls : clientTls).setIdleTimeout(r.timeoutMs());
     if (r.peerPort()) {
       options.putHeader(PeerClient.SECRET_HEADER, secret);
     } else {
@@ -64,6 +79,24 @@ final class HttpPeerTransport implements PeerTransport {
         .compose(req -> r.body() == null ? req.send() : req.send(r.body()))
         .compose(resp -> resp.body().map(body -> new Response(resp.statusCode(), resp.getHeader("Content-Type"), body)))
         .timeout(r.timeoutMs(), TimeUnit.MILLISECONDS);
+  }
+
+  private Target target(String member) {
+    Target t = targets.get(member);
+    if (t == null) {
+      MemberAddress a = MemberAddress.parse(member);
+      t = new Target(a, socket(a.port(), a.host()), socket(a.peerPort(peerPortOffset), a.host()));
+      if (targets.size() >= MAX_TARGETS) {
+        targets.clear();
+      }
+      targets.put(member, t);
+    }
+    return t;
+  }
+
+  /** The socket address, or null (Vert.x then resolves host and port itself) for a port out of range. */
+  private static SocketAddress socket(int port, String host) {
+    return port >= 1 && port <= 65535 ? SocketAddress.inetSocketAddress(port, host) : null;
   }
 
   @Override
