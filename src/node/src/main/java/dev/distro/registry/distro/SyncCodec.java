@@ -1,6 +1,7 @@
 package dev.distro.registry.distro;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.distro.registry.config.NodeConfig;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
@@ -253,6 +254,30 @@ public final class SyncCodec {
   }
 
   public static String apply(RegistryStore store, JsonNode n, Reason reason, Tally out, OwnerFacts owners) {
+    return apply(store, (Fields) n::get, reason, out, owners);
+  }
+
+  /**
+   * An entry's fields by name, each as the node Jackson's tree would hold (null when absent): a
+   * parsed tree's object, or a {@link SyncBatch} entry read from the stream without building one.
+   */
+  public interface Fields {
+    JsonNode get(String field);
+  }
+
+  /** Jackson's {@code hasNonNull}: present, and not JSON null. */
+  private static boolean nonNull(Fields n, String field) {
+    JsonNode v = n.get(field);
+    return v != null && !v.isNull();
+  }
+
+  private static JsonNode path(Fields n, String field) {
+    JsonNode v = n.get(field);
+    return v != null ? v : MissingNode.getInstance();
+  }
+
+  /** Applies one entry given by its fields; see {@link #apply(RegistryStore, JsonNode, Reason, Tally)}. */
+  public static String apply(RegistryStore store, Fields n, Reason reason, Tally out, OwnerFacts owners) {
     try {
       String op = text(n, "o");
       ServiceKey key = new ServiceKey(text(n, "ns"), text(n, "g"), text(n, "s", NodeConfig.MAX_SERVICE_NAME_LENGTH));
@@ -260,11 +285,11 @@ public final class SyncCodec {
       switch (op) {
         case "put" -> {
           Instance i = new Instance(key, text(n, "c"), text(n, "ip"), port(n), weight(n),
-              n.path("h").asBoolean(true), n.path("e").asBoolean(true), true, metadata(n.get("m")), version,
-              n.hasNonNull("hd") ? holder(n) : null);
+              path(n, "h").asBoolean(true), path(n, "e").asBoolean(true), true, metadata(n.get("m")), version,
+              nonNull(n, "hd") ? holder(n) : null);
           boolean fromOwner = reason == Reason.REPAIR && owners.senderOwns(i);
           MergeRules.Facts facts = new MergeRules.Facts(owners.ownedHere(i), fromOwner,
-              n.path("cs").asLong(0));
+              path(n, "cs").asLong(0));
           count(store.applyRemote(i, reason, facts) != null, out);
           return reason == Reason.REPAIR ? i.globalKey() : null;
         }
@@ -278,10 +303,10 @@ public final class SyncCodec {
           return reason == Reason.REPAIR ? key + "#" + localId : null;
         }
         case "sput" -> {
-          double pt = n.path("pt").asDouble(0);
-          String sel = n.path("sel").isTextual() ? n.get("sel").asText() : ServiceMeta.NO_SELECTOR;
+          double pt = path(n, "pt").asDouble(0);
+          String sel = path(n, "sel").isTextual() ? n.get("sel").asText() : ServiceMeta.NO_SELECTOR;
           ServiceMeta meta = new ServiceMeta((float) Math.max(0, Math.min(1, pt)), metadata(n.get("m")), sel,
-              n.path("x").asBoolean(false), version);
+              path(n, "x").asBoolean(false), version);
           count(store.applyRemoteService(key, meta) != null, out);
           return null;
         }
@@ -314,8 +339,9 @@ public final class SyncCodec {
    * repair on a loaded cluster carried back hundreds of the owner's own lease changes, made while
    * the repair travelled, for the owner to apply and discard.
    */
-  public static boolean writeNewer(JsonWriter w, RegistryStore store, JsonNode n, long asOf) {
-    String op = n.path("o").asText("");
+  public static boolean writeNewer(JsonWriter w, RegistryStore store, JsonNode entry, long asOf) {
+    Fields n = entry::get;
+    String op = path(n, "o").asText("");
     if (!op.equals("put") && !op.equals("del")) {
       return false;
     }
@@ -324,7 +350,7 @@ public final class SyncCodec {
       String ip = text(n, "ip");
       int port = port(n);
       String localId = Instance.localId(ip, port, text(n, "c"));
-      long theirs = n.path("v").asLong(0);
+      long theirs = path(n, "v").asLong(0);
       Registration r = store.find(key, localId);
       if (r != null && r.instance().version() > theirs && r.instance().version() < asOf) {
         writePut(w, r.instance(), store.clientSeen(r));
@@ -350,7 +376,7 @@ public final class SyncCodec {
   }
 
   /** A holder: {@code <member>/<connection id>}, printable ASCII without spaces. */
-  private static String holder(JsonNode n) {
+  private static String holder(Fields n) {
     String h = text(n, "hd", Instance.MAX_HOLDER);
     int slash = h.indexOf('/');
     if (slash <= 0 || slash == h.length() - 1 || !h.chars().allMatch(ch -> ch > 0x20 && ch < 0x7F)) {
@@ -359,12 +385,12 @@ public final class SyncCodec {
     return h;
   }
 
-  private static String text(JsonNode n, String field) {
+  private static String text(Fields n, String field) {
     return text(n, field, 1024);
   }
 
   /** A non-empty string of at most {@code max} characters (a service name: as long as any member may accept). */
-  private static String text(JsonNode n, String field, int max) {
+  private static String text(Fields n, String field, int max) {
     JsonNode v = n.get(field);
     if (v == null || !v.isTextual() || v.asText().isEmpty() || v.asText().length() > max) {
       throw new Refused(Rejection.BAD_FIELD, "bad field " + field, 0);
@@ -377,7 +403,7 @@ public final class SyncCodec {
    * ahead of this node's clock. A version from far in the future (Long.MAX_VALUE, 1e30) would win
    * over every later write to its instance and drag this node's hybrid clock along.
    */
-  private static long version(JsonNode n, RegistryStore store) {
+  private static long version(Fields n, RegistryStore store) {
     JsonNode v = n.get("v");
     if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() <= 0) {
       throw new Refused(Rejection.BAD_VERSION, "bad version " + v, 0);
@@ -390,7 +416,7 @@ public final class SyncCodec {
   }
 
   /** An integral port from 1 to 65535 (never truncated: 2^32 + 1 is not port 1). */
-  private static int port(JsonNode n) {
+  private static int port(Fields n) {
     JsonNode v = n.get("p");
     if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1 || v.asInt() > 65535) {
       throw new Refused(Rejection.BAD_FIELD, "bad port " + v, 0);
@@ -398,12 +424,12 @@ public final class SyncCodec {
     return v.asInt();
   }
 
-  private static double weight(JsonNode n) {
+  private static double weight(Fields n) {
     JsonNode v = n.get("w");
     if (v != null && !v.isNull() && !v.isNumber()) {
       throw new Refused(Rejection.BAD_FIELD, "bad weight " + v, 0);
     }
-    double w = n.path("w").asDouble(1.0);
+    double w = path(n, "w").asDouble(1.0);
     if (!(w >= 0 && w <= 10_000)) {
       throw new Refused(Rejection.BAD_FIELD, "bad weight " + w, 0);
     }

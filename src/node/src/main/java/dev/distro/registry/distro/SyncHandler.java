@@ -9,6 +9,8 @@ import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.Versions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Receives a sync batch ({@code {"from": member, "entries": [...]}}): applies each entry under the
@@ -43,7 +45,31 @@ public final class SyncHandler {
     if (entries == null || !entries.isArray()) {
       return Future.succeededFuture(PeerAnswer.error(400, "entries missing"));
     }
-    String from = body.path("from").asText("");
+    return handle(body.path("from").asText(""), fields(entries));
+  }
+
+  private static List<SyncCodec.Fields> fields(JsonNode entries) {
+    List<SyncCodec.Fields> fields = new ArrayList<>(entries.size());
+    for (JsonNode e : entries) {
+      fields.add(e::get);
+    }
+    return fields;
+  }
+
+  /** Applies a parsed array of entries on the calling thread; the answer's body. */
+  String apply(JsonNode entries, String from) {
+    return apply(fields(entries), from);
+  }
+
+  /** The answer to a sync body read from the stream ({@link SyncBatch}), as for its tree. */
+  public Future<PeerAnswer> handle(SyncBatch body) {
+    if (body.entries() == null) {
+      return Future.succeededFuture(PeerAnswer.error(400, "entries missing"));
+    }
+    return handle(body.from(), body.entries());
+  }
+
+  private Future<PeerAnswer> handle(String from, List<? extends SyncCodec.Fields> entries) {
     if (entries.size() <= INLINE_MAX) {
       return Future.succeededFuture(PeerAnswer.ok(apply(entries, from)));
     }
@@ -53,13 +79,14 @@ public final class SyncHandler {
   }
 
   /** Applies the entries on the calling thread; the answer's body. */
-  String apply(JsonNode entries, String from) {
+  String apply(List<? extends SyncCodec.Fields> entries, String from) {
     SyncCodec.OwnerFacts owners = senders.ownerFacts(from, null);
     SyncCodec.Tally out = new SyncCodec.Tally();
     long now = store.clock().millis();
-    for (JsonNode e : entries) {
+    for (SyncCodec.Fields e : entries) {
       SyncCodec.apply(store, e, Reason.SYNC, out, owners);
-      meters.replicationLag(now - Versions.millisOf(e.path("v").asLong(0)));
+      JsonNode v = e.get("v");
+      meters.replicationLag(now - Versions.millisOf(v == null ? 0 : v.asLong(0)));
     }
     metrics.syncEntriesReceived.add(entries.size());
     SyncReport.refused(metrics, cluster.self(), from, "sync", out);

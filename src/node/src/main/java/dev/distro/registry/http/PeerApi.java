@@ -7,6 +7,7 @@ import dev.distro.registry.distro.DigestHandler;
 import dev.distro.registry.distro.PeerAnswer;
 import dev.distro.registry.distro.RepairHandler;
 import dev.distro.registry.distro.SnapshotSource;
+import dev.distro.registry.distro.SyncBatch;
 import dev.distro.registry.distro.SyncHandler;
 import dev.distro.registry.distro.VerifyHandler;
 import dev.distro.registry.support.Json;
@@ -71,7 +72,7 @@ final class PeerApi implements Handler<HttpServerRequest> {
     ExactRoutes.add(router, HttpMethod.GET, "/distro/digest", ctx -> answer(ctx.request(), digests.digest()));
     ExactRoutes.add(router, HttpMethod.GET, "/distro/snapshot", ctx -> snapshot(ctx.request()));
     ExactRoutes.add(router, HttpMethod.POST, "/distro/sync",
-        ctx -> withBody(ctx.request(), MAX_PEER_BODY, body -> answer(ctx.request(), sync.handle(body))));
+        ctx -> withBody(ctx.request(), MAX_PEER_BODY, PeerApi::syncBatch, body -> answer(ctx.request(), sync.handle(body))));
     ExactRoutes.add(router, HttpMethod.POST, "/distro/verify",
         ctx -> withBody(ctx.request(), MAX_PEER_BODY, body -> answer(ctx.request(), verify.handle(body))));
     ExactRoutes.add(router, HttpMethod.POST, "/distro/repair",
@@ -167,21 +168,35 @@ final class PeerApi implements Handler<HttpServerRequest> {
    * parsing megabytes must not hold the event loop.
    */
   private void withBody(HttpServerRequest req, int max, java.util.function.Consumer<JsonNode> then) {
+    withBody(req, max, PeerApi::objectTree, then);
+  }
+
+  /** How a body becomes what its handler takes: null when its root is not a JSON object. */
+  private interface BodyParser<T> {
+    T parse(byte[] bytes) throws Exception;
+  }
+
+  /**
+   * {@link #withBody(HttpServerRequest, int, java.util.function.Consumer)} with its own parser: bytes
+   * that are not JSON are answered 400 {@code malformed JSON}, a root that is not an object 400
+   * {@code expected a JSON object}.
+   */
+  private <T> void withBody(HttpServerRequest req, int max, BodyParser<T> parser, java.util.function.Consumer<T> then) {
     readBody(req, max).onComplete(ar -> {
       if (ar.failed()) {
         reply(req, 413, "{\"error\":\"" + ar.cause().getMessage().replace("\"", "'") + "\"}");
         return;
       }
       Buffer raw = ar.result();
-      Future<JsonNode> parsed = raw.length() <= INLINE_PARSE ? parse(raw)
-          : vertx.executeBlocking(() -> parse(raw).result(), false);
+      Future<Parsed<T>> parsed = raw.length() <= INLINE_PARSE ? Future.succeededFuture(parse(parser, raw))
+          : vertx.executeBlocking(() -> parse(parser, raw), false);
       parsed.onComplete(pr -> {
-        JsonNode body = pr.succeeded() ? pr.result() : null;
-        if (body == null) {
+        if (pr.failed() || pr.result().malformed()) {
           reply(req, 400, "{\"error\":\"malformed JSON\"}");
           return;
         }
-        if (!body.isObject()) {
+        T body = pr.result().body();
+        if (body == null) {
           reply(req, 400, "{\"error\":\"expected a JSON object\"}");
           return;
         }
@@ -197,13 +212,36 @@ final class PeerApi implements Handler<HttpServerRequest> {
 
   static final int INLINE_PARSE = 256 * 1024;
 
-  /** Completes with the tree, or with null when the bytes are not JSON. */
-  private static Future<JsonNode> parse(Buffer raw) {
+  /** A parsed body (null: its root is not an object), or bytes that are not JSON. */
+  private record Parsed<T>(T body, boolean malformed) { }
+
+  private static <T> Parsed<T> parse(BodyParser<T> parser, Buffer raw) {
     try {
-      return Future.succeededFuture(Json.parse(raw.getBytes()));
+      return new Parsed<>(parser.parse(raw.getBytes()), false);
     } catch (Exception e) {
-      return Future.succeededFuture(null);
+      return new Parsed<>(null, true);
     }
+  }
+
+  /** The tree of a body whose root is an object; null for another root. */
+  private static JsonNode objectTree(byte[] bytes) throws java.io.IOException {
+    JsonNode n = Json.parse(bytes);
+    if (n == null) {
+      throw new java.io.IOException("no JSON value");
+    }
+    return n.isObject() ? n : null;
+  }
+
+  /**
+   * A sync body read from the stream ({@link SyncBatch}: no tree for the hottest peer request); a
+   * root that is not an object is parsed as a tree, so that it gets the same answer as before.
+   */
+  private static SyncBatch syncBatch(byte[] bytes) throws java.io.IOException {
+    SyncBatch b = SyncBatch.read(bytes);
+    if (b == null) {
+      objectTree(bytes); // throws for bytes that are not JSON; else the root is not an object
+    }
+    return b;
   }
 
   static Future<Buffer> readBody(HttpServerRequest req, int max) {
