@@ -61,7 +61,8 @@ final class HttpPeerTransport implements PeerTransport {
     MemberAddress address = target.address();
     int port = r.peerPort() ? address.peerPort(peerPortOffset) : address.port();
     RequestOptions options = new RequestOptions().setMethod(r.method()).setHost(address.host()).setPort(port)
-        .setServer(r.peerPort() ? target.peer() : target.client()).setURI(r.uri()).setSsl(r.peerPort() ? peerTls : clientTls).setIdleTimeout(r.timeoutMs());
+        .setServer(r.peerPort() ? target.peer() : target.client()).setURI(r.uri())
+        .setSsl(r.peerPort() ? peerTls : clientTls).setIdleTimeout(r.timeoutMs());
     if (r.peerPort()) {
       options.putHeader(PeerClient.SECRET_HEADER, secret);
     } else {

@@ -121,7 +121,7 @@ public final class Digests {
       String owner = ownerOf.of(r);
       if (owner != null && r.countIn(walk)) {
         long k = r.keyHash(Digests::keyHash);
-        byOwner.computeIfAbsent(owner, o -> new long[BUCKETS])[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, v);
+        add(byOwner, owner, k, v);
       }
     });
     for (Map.Entry<String, RegistryStore.Tombstone> e : store.tombstones().entrySet()) {
@@ -147,10 +147,16 @@ public final class Digests {
       String owner = ownerOf.of(key.substring(a + 1, p), port, t.holderNode());
       if (owner != null) {
         long k = keyHash(key);
-        byOwner.computeIfAbsent(owner, o -> new long[BUCKETS])[(int) Long.remainderUnsigned(k, BUCKETS)] += entryHash(k, t.prev());
+        add(byOwner, owner, k, t.prev());
       }
     }
     return byOwner;
+  }
+
+  /** Counts the entry of key hash {@code k} at {@code version} in {@code owner}'s digests. */
+  private static void add(Map<String, long[]> byOwner, String owner, long k, long version) {
+    byOwner.computeIfAbsent(owner, o -> new long[BUCKETS])[(int) Long.remainderUnsigned(k, BUCKETS)]
+        += entryHash(k, version);
   }
 
   /**

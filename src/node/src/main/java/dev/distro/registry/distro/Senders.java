@@ -52,7 +52,6 @@ final class Senders {
         && (senderRing == null || from.equals(senderRing.ownerOf(i.ip(), i.port())));
   }
 
-
   boolean isMember(String address) {
     for (Member m : cluster.members()) {
       if (m.address().equals(address) && !m.self()) {

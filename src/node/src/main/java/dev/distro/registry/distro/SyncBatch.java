@@ -17,9 +17,10 @@ import java.util.List;
  * A sync body ({@code {"from": member, "entries": [...]}}) read from the stream, without the tree
  * Jackson would build for it: each entry keeps only the fields {@link SyncCodec#apply} reads, each
  * as the very node the tree would hold (a text, number, boolean or null node; a nested object, such
- * as the metadata, or array as the object or array node, built the same way), so that the checks give the same answers on both. The tree was the
- * largest allocation of a cluster under write load (28% of it, 2026-12-05): an object node and a
- * linked hash map with one entry per field, for every entry of every batch.
+ * as the metadata, or an array as the object or array node, built the same way), so that the checks
+ * give the same answers on both. The tree was the largest allocation of a cluster under write load
+ * (28% of it, 2026-12-05): an object node and a linked hash map with one entry per field, for every
+ * entry of every batch.
  *
  * <p>The whole body is read before anything is applied, so a body that does not parse changes
  * nothing. A field given twice keeps its last value, as in the tree; fields {@code apply} does not
@@ -27,9 +28,8 @@ import java.util.List;
  */
 public final class SyncBatch {
 
-  /** Field names an entry keeps, in slot order. */
-  private static final String[] FIELDS = {"o", "ns", "g", "s", "c", "ip", "p", "w", "h", "e", "m", "v", "hd", "cs",
-      "pt", "sel", "x"};
+  /** How many fields an entry keeps: the slots {@link #slot} numbers. */
+  private static final int SLOTS = 17;
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final JsonNode from;
@@ -52,7 +52,7 @@ public final class SyncBatch {
 
   /** One entry's fields. */
   public static final class Entry implements SyncCodec.Fields {
-    private final JsonNode[] slots = new JsonNode[FIELDS.length];
+    private final JsonNode[] slots = new JsonNode[SLOTS];
 
     @Override
     public JsonNode get(String field) {
@@ -61,6 +61,7 @@ public final class SyncBatch {
     }
   }
 
+  /** The slot of a field {@code apply} reads, -1 for any other name. */
   private static int slot(String field) {
     return switch (field) {
       case "o" -> 0;

@@ -120,7 +120,8 @@ final class Params {
     }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || extra.indexOf(c) >= 0)) {
+      boolean word = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_';
+      if (!word && extra.indexOf(c) < 0) {
         return false;
       }
     }

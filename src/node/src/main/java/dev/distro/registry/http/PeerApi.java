@@ -24,8 +24,10 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -72,7 +74,8 @@ final class PeerApi implements Handler<HttpServerRequest> {
     ExactRoutes.add(router, HttpMethod.GET, "/distro/digest", ctx -> answer(ctx.request(), digests.digest()));
     ExactRoutes.add(router, HttpMethod.GET, "/distro/snapshot", ctx -> snapshot(ctx.request()));
     ExactRoutes.add(router, HttpMethod.POST, "/distro/sync",
-        ctx -> withBody(ctx.request(), MAX_PEER_BODY, PeerApi::syncBatch, body -> answer(ctx.request(), sync.handle(body))));
+        ctx -> withBody(ctx.request(), MAX_PEER_BODY, PeerApi::syncBatch,
+            body -> answer(ctx.request(), sync.handle(body))));
     ExactRoutes.add(router, HttpMethod.POST, "/distro/verify",
         ctx -> withBody(ctx.request(), MAX_PEER_BODY, body -> answer(ctx.request(), verify.handle(body))));
     ExactRoutes.add(router, HttpMethod.POST, "/distro/repair",
@@ -167,7 +170,7 @@ final class PeerApi implements Handler<HttpServerRequest> {
    * loop. A body over {@link #INLINE_PARSE} bytes (a repair of large buckets) is parsed on a worker:
    * parsing megabytes must not hold the event loop.
    */
-  private void withBody(HttpServerRequest req, int max, java.util.function.Consumer<JsonNode> then) {
+  private void withBody(HttpServerRequest req, int max, Consumer<JsonNode> then) {
     withBody(req, max, PeerApi::objectTree, then);
   }
 
@@ -177,11 +180,11 @@ final class PeerApi implements Handler<HttpServerRequest> {
   }
 
   /**
-   * {@link #withBody(HttpServerRequest, int, java.util.function.Consumer)} with its own parser: bytes
+   * {@link #withBody(HttpServerRequest, int, Consumer)} with its own parser: bytes
    * that are not JSON are answered 400 {@code malformed JSON}, a root that is not an object 400
    * {@code expected a JSON object}.
    */
-  private <T> void withBody(HttpServerRequest req, int max, BodyParser<T> parser, java.util.function.Consumer<T> then) {
+  private <T> void withBody(HttpServerRequest req, int max, BodyParser<T> parser, Consumer<T> then) {
     readBody(req, max).onComplete(ar -> {
       if (ar.failed()) {
         reply(req, 413, "{\"error\":\"" + ar.cause().getMessage().replace("\"", "'") + "\"}");
@@ -224,10 +227,10 @@ final class PeerApi implements Handler<HttpServerRequest> {
   }
 
   /** The tree of a body whose root is an object; null for another root. */
-  private static JsonNode objectTree(byte[] bytes) throws java.io.IOException {
+  private static JsonNode objectTree(byte[] bytes) throws IOException {
     JsonNode n = Json.parse(bytes);
     if (n == null) {
-      throw new java.io.IOException("no JSON value");
+      throw new IOException("no JSON value");
     }
     return n.isObject() ? n : null;
   }
@@ -236,7 +239,7 @@ final class PeerApi implements Handler<HttpServerRequest> {
    * A sync body read from the stream ({@link SyncBatch}: no tree for the hottest peer request); a
    * root that is not an object is parsed as a tree, so that it gets the same answer as before.
    */
-  private static SyncBatch syncBatch(byte[] bytes) throws java.io.IOException {
+  private static SyncBatch syncBatch(byte[] bytes) throws IOException {
     SyncBatch b = SyncBatch.read(bytes);
     if (b == null) {
       objectTree(bytes); // throws for bytes that are not JSON; else the root is not an object

@@ -71,18 +71,6 @@ public record Instance(
     return new Instance(service, cluster, ip, port, weight, healthy, enabled, ephemeral, metadata, version, newHolder);
   }
 
-  /**
-   * This instance at {@code newVersion}, with {@code sameService} and {@code sameCluster}, equal to
-   * its own (a store keeps one object of each for all the instances of a service).
-   */
-  public Instance stored(ServiceKey sameService, String sameCluster, long newVersion) {
-    if (!sameService.equals(service) || !sameCluster.equals(cluster)) {
-      throw new IllegalArgumentException("not the same service and cluster");
-    }
-    return new Instance(sameService, sameCluster, ip, port, weight, healthy, enabled, ephemeral, metadata, newVersion,
-        holder);
-  }
-
   /** The key of this instance inside its service: {@code ip#port#cluster}. */
   public String localId() {
     return localId(ip, port, cluster);

@@ -41,12 +41,17 @@ public final class ServiceEntry {
    * {@code i} at {@code version} as it is kept in this entry: with this entry's key object and the
    * default cluster's one name string, not the copies each request or sync batch decoded. Every
    * instance of a service would otherwise hold a key and names of its own (about 250 bytes each of
-   * the 550 an instance took), which the collector copies for as long as the instance lives.
+   * the 550 an instance took), which the collector copies for as long as the instance lives. The
+   * caller found this entry by {@code i}'s service, so the key is equal to {@code i}'s.
    */
   Instance stored(Instance i, long version) {
     String cluster = i.cluster();
     String shared = Instance.DEFAULT_CLUSTER.equals(cluster) ? Instance.DEFAULT_CLUSTER : cluster;
-    return i.service() == key && shared == cluster && i.version() == version ? i : i.stored(key, shared, version);
+    if (i.service() == key && shared == cluster && i.version() == version) {
+      return i;
+    }
+    return new Instance(key, shared, i.ip(), i.port(), i.weight(), i.healthy(), i.enabled(), i.ephemeral(),
+        i.metadata(), version, i.holder());
   }
 
   public Registration get(String localId) {
