@@ -39,7 +39,7 @@ import org.HdrHistogram.Recorder;
  *      [--json=target/bench.json] [--modes=grpc-register,grpc-push] [--subscribers=1000]
  *      [--push-rate=5] [--changes=N] [--push-warmup=N] [--grpc-idle=N] [--grpc-idle-seconds=30] [--gc-pids=PID,...]
  *      [--cpu-pids=PID,...] [--grpc-targets=host:port,...] [--grpc-port-offset=1000] [--baseline=true]
- *      [--baseline-target=host:port --baseline-pid=PID]
+ *      [--baseline-target=host:port --baseline-pid=PID] [--to-owner=false]
  * </pre>
  *
  * {@code --baseline=false} leaves the baseline out (no ratios): for runs whose comparison is between
@@ -50,7 +50,8 @@ import org.HdrHistogram.Recorder;
  *
  * Modes: {@code register} (a new ip:port every request), {@code beat} (the 1.x client's beat with its
  * {@code beat} JSON over {@code --instances} registered instances), {@code list} (a 100-instance
- * service). Requests go round-robin over the targets. Closed loop by default ({@code --concurrency}
+ * service). Requests go round-robin over the targets; with {@code --to-owner=true} a register or beat
+ * goes to the target owning its instance ({@link OwnerRing}), so no node forwards it. Closed loop by default ({@code --concurrency}
  * requests in flight); {@code --rate=N} sends N requests per second instead (open loop, at most
  * {@code --concurrency} in flight; sends that would exceed it are counted as late and skipped).
  * Latency in an HDR histogram. {@code --watchers=N} holds N watch connections (spread over the
@@ -123,6 +124,11 @@ public final class LoadGenerator {
   private final long baselinePid;
   /** {@code --accept-gzip}: reads ask for a gzipped answer, as Nacos 1.x Java clients do. */
   private final boolean acceptGzip;
+  /**
+   * {@code --to-owner=true}: each register or beat goes to the target owning its instance
+   * ({@link OwnerRing}), so that no node forwards it; default: the targets in turn.
+   */
+  private final boolean toOwner;
   private final AtomicLong unique = new AtomicLong();
   private final List<LagTracker.Report> lagReports = new ArrayList<>();
   /** The mode each of {@link #lagReports} was measured in. */
@@ -153,6 +159,7 @@ public final class LoadGenerator {
     this.rate = Integer.parseInt(opts.getOrDefault("rate", "0"));
     this.watchers = Integer.parseInt(opts.getOrDefault("watchers", "0"));
     this.acceptGzip = Boolean.parseBoolean(opts.getOrDefault("accept-gzip", "false"));
+    this.toOwner = Boolean.parseBoolean(opts.getOrDefault("to-owner", "false"));
     this.lag = Boolean.parseBoolean(opts.getOrDefault("lag", String.valueOf(targets.size() > 1)));
     this.measureBaseline = Boolean.parseBoolean(opts.getOrDefault("baseline", "true"));
     this.baselineTarget = opts.get("baseline-target");
@@ -554,6 +561,8 @@ public final class LoadGenerator {
   private final class Run {
     final String mode;
     final List<String> where;
+    /** {@code --to-owner=true}: the ring over {@link #where} that picks each instance's owner. */
+    final OwnerRing owners;
     final HttpClient client;
     final Recorder hist;
     final LagTracker tracker;
@@ -572,9 +581,15 @@ public final class LoadGenerator {
     Run(String mode, List<String> where, HttpClient client, Recorder hist, LagTracker tracker) {
       this.mode = mode;
       this.where = where;
+      this.owners = toOwner ? new OwnerRing(where) : null;
       this.client = client;
       this.hist = hist;
       this.tracker = tracker;
+    }
+
+    /** Request {@code i}'s target for {@code ip:port}: the instance's owner with --to-owner, else the next in turn. */
+    private String to(long i, String ip, int port) {
+      return owners != null ? owners.ownerOf(ip, port) : target(where, i);
     }
 
     void closedLoop() {
@@ -628,7 +643,7 @@ public final class LoadGenerator {
           if (tracker != null && measured) {
             tracker.sent(ip, port);
           }
-          yield send(client, target(where, i), HttpMethod.POST,
+          yield send(client, to(i, ip, port), HttpMethod.POST,
               "/nacos/v1/ns/instance?serviceName=bench" + (i % 100) + "&ip=" + ip + "&port=" + port, null);
         }
         case "beat" -> {
@@ -636,7 +651,7 @@ public final class LoadGenerator {
           String beat = "{\"cluster\":\"DEFAULT\",\"ip\":\"" + ip(k) + "\",\"metadata\":{},\"period\":5000,"
               + "\"port\":8080,\"scheduled\":false,\"serviceName\":\"DEFAULT_GROUP@@benchbeat\",\"stopped\":false,"
               + "\"weight\":1.0}";
-          yield send(client, target(where, i), HttpMethod.PUT, "/nacos/v1/ns/instance/beat?serviceName="
+          yield send(client, to(i, ip(k), 8080), HttpMethod.PUT, "/nacos/v1/ns/instance/beat?serviceName="
               + "DEFAULT_GROUP%40%40benchbeat&ip=" + ip(k) + "&port=8080&clusterName=DEFAULT",
               "beat=" + URLEncoder.encode(beat, StandardCharsets.UTF_8));
         }
