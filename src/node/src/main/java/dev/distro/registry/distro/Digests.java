@@ -3,6 +3,7 @@ package dev.distro.registry.distro;
 import dev.distro.registry.model.Instance;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.Tombstone;
 import dev.distro.registry.store.Versions;
 import dev.distro.registry.store.Scan;
 import dev.distro.registry.support.Fnv64;
@@ -124,8 +125,8 @@ public final class Digests {
         add(byOwner, owner, k, v);
       }
     });
-    for (Map.Entry<String, RegistryStore.Tombstone> e : store.tombstones().entrySet()) {
-      RegistryStore.Tombstone t = e.getValue();
+    for (Map.Entry<String, Tombstone> e : store.tombstones().entrySet()) {
+      Tombstone t = e.getValue();
       if (t.prev() == 0 || t.countedIn() == walk || Versions.millisOf(t.version()) <= settledBefore
           || Versions.millisOf(t.prev()) > settledBefore) {
         continue;

@@ -5,6 +5,7 @@ import dev.distro.registry.cluster.Cluster;
 import dev.distro.registry.cluster.NodeStatus;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.Tombstone;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.support.JsonWriter;
 import java.util.Iterator;
@@ -69,7 +70,7 @@ public final class SnapshotSource {
           n++;
         }
         regs = s.registrations().iterator();
-      } else if (o instanceof Map.Entry<?, ?> e && e.getValue() instanceof RegistryStore.Tombstone t) {
+      } else if (o instanceof Map.Entry<?, ?> e && e.getValue() instanceof Tombstone t) {
         SyncCodec.writeTombstone(new JsonWriter(sb), (String) e.getKey(), t.version());
         sb.append('\n');
         n++;

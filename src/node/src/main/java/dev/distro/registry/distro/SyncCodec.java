@@ -11,6 +11,7 @@ import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.MergeRules;
 import dev.distro.registry.store.Registration;
 import dev.distro.registry.store.RegistryStore;
+import dev.distro.registry.store.Tombstone;
 import dev.distro.registry.store.ServiceEntry;
 import dev.distro.registry.store.Versions;
 import dev.distro.registry.support.JsonWriter;
@@ -356,7 +357,7 @@ public final class SyncCodec {
         writePut(w, r.instance(), store.clientSeen(r));
         return true;
       }
-      RegistryStore.Tombstone t = store.tombstones().get(key + "#" + localId);
+      Tombstone t = store.tombstones().get(key + "#" + localId);
       if (r == null && t != null && t.version() > theirs && t.version() < asOf) {
         writeTombstone(w, key + "#" + localId, t.version());
         return true;

@@ -1,7 +1,6 @@
 package dev.distro.registry.store;
 
 import dev.distro.registry.model.Instance;
-import dev.distro.registry.store.RegistryStore.Tombstone;
 
 /**
  * Which of two states of an instance wins when a peer's change meets what this node holds: newer

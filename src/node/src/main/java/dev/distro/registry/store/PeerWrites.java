@@ -7,7 +7,6 @@ import dev.distro.registry.store.ChangeEvent.Reason;
 import dev.distro.registry.store.ChangeEvent.Type;
 import dev.distro.registry.store.MergeRules.Decision;
 import dev.distro.registry.store.MergeRules.Facts;
-import dev.distro.registry.store.RegistryStore.Tombstone;
 import java.util.Map;
 
 /**

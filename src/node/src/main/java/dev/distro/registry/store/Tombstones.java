@@ -1,7 +1,6 @@
 package dev.distro.registry.store;
 
 import dev.distro.registry.model.ServiceKey;
-import dev.distro.registry.store.RegistryStore.Tombstone;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

@@ -6,7 +6,6 @@ import dev.distro.registry.model.Instance;
 import dev.distro.registry.model.ServiceKey;
 import dev.distro.registry.store.MergeRules.Decision;
 import dev.distro.registry.store.MergeRules.Facts;
-import dev.distro.registry.store.RegistryStore.Tombstone;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
