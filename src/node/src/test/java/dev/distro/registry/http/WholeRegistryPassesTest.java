@@ -109,22 +109,28 @@ class WholeRegistryPassesTest {
 
   @Test
   void wholeRegistryRequests_doNotHoldAnEventLoop() {
+    // every request once on an empty registry first: the JVM's first run of their code (class
+    // loading, linking lambdas: once 96 ms on a busy machine) is not what is measured, the
+    // registry-sized work is
+    askEveryWholeRegistryRequest(0);
     populate();
-    // a first request warms up client and server (class loading is not what is measured)
-    api.get("/nacos/v1/ns/operator/metrics");
     watching = true;
+    askEveryWholeRegistryRequest(SERVICES);
+    watching = false;
+    assertNoEventLoopHeld();
+  }
+
+  private void askEveryWholeRegistryRequest(int services) {
     JsonObject list = api.json(io.vertx.core.http.HttpMethod.GET, "/nacos/v1/ns/service/list", "pageSize", "5");
-    assertEquals(SERVICES, list.getInteger("count"));
+    assertEquals(services, list.getInteger("count"));
     JsonObject counts = api.json(io.vertx.core.http.HttpMethod.GET, "/nacos/v1/ns/catalog/services",
         "withInstances", "false", "pageSize", "5");
-    assertEquals(SERVICES, counts.getInteger("count"));
+    assertEquals(services, counts.getInteger("count"));
     assertEquals(200, api.get("/nacos/v1/ns/catalog/services", "pageSize", "5").statusCode());
     JsonObject figures = api.json(io.vertx.core.http.HttpMethod.GET, "/nacos/v1/ns/operator/metrics",
         "onlyStatus", "false");
-    assertEquals(SERVICES, figures.getLong("responsibleInstanceCount"));
+    assertEquals(services, figures.getLong("responsibleInstanceCount"));
     assertEquals(200, api.get("/metrics").statusCode());
-    watching = false;
-    assertNoEventLoopHeld();
   }
 
   @Test
