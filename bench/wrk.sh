@@ -64,6 +64,7 @@ for r in $(seq 1 "$ROUNDS"); do
   for jar in "${JARS[@]}"; do
     line=$(run "$jar" java "${JVM[@]}" -jar "$jar" --port="$PORT" --host=127.0.0.1 --bind=127.0.0.1)
     read -r _ rps cpu <<< "$line"
-    python3 -c "print(f'{\"round $r $jar\":48s} {$rps:9.0f}/s  cpu {$cpu:6.2f} us/req  ratio {$rps / $brps:.2f}  cpu ratio {$cpu / $bcpu:.2f}')"
+    python3 -c "print(f'{\"round $r $jar\":48s} {$rps:9.0f}/s  cpu {$cpu:6.2f} us/req'
+      f'  ratio {$rps / $brps:.2f}  cpu ratio {$cpu / $bcpu:.2f}')"
   done
 done

@@ -51,9 +51,10 @@ import org.HdrHistogram.Recorder;
  * Modes: {@code register} (a new ip:port every request), {@code beat} (the 1.x client's beat with its
  * {@code beat} JSON over {@code --instances} registered instances), {@code list} (a 100-instance
  * service). Requests go round-robin over the targets; with {@code --to-owner=true} a register or beat
- * goes to the target owning its instance ({@link OwnerRing}), so no node forwards it. Closed loop by default ({@code --concurrency}
- * requests in flight); {@code --rate=N} sends N requests per second instead (open loop, at most
- * {@code --concurrency} in flight; sends that would exceed it are counted as late and skipped).
+ * goes to the target owning its instance ({@link OwnerRing}), so no node forwards it. Closed loop by
+ * default ({@code --concurrency} requests in flight); {@code --rate=N} sends N requests per second
+ * instead (open loop, at most {@code --concurrency} in flight; sends that would exceed it are counted
+ * as late and skipped).
  * Latency in an HDR histogram. {@code --watchers=N} holds N watch connections (spread over the
  * targets, each subscribed to everything) during every run and counts their events. With
  * {@code --lag} (the default with more than one target) register runs also measure replication
