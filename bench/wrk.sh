@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Registration throughput and server CPU with wrk (a C generator much lighter than ours, so the
 # server, not the generator, is what runs out of CPU): the bare handler (the load generator's
-# Baseline, one server instance per core) and each node build given, one process at a time on the
-# same port, alternated for ROUNDS rounds so that all see the same drift in machine speed. Every
-# request registers a new instance (bench/wrk/register.lua, a unique ip:port per request and wrk
-# thread). Each run: WARM s (default 5) of the same load unmeasured, then MEASURE s (default 10)
-# measured; server CPU is the whole process's from /proc/PID/stat over the measured window. Prints
-# req/s and CPU µs per request for every run, and each node's ratios to the baseline run just
-# before it. Needs wrk (Debian: apt-get install wrk).
+# Baseline, one server instance per core), the same handler keeping what it is sent (--keep=true:
+# each registration's parameter map in one map of the process, as a registry keeps what it is told:
+# the least a registration can cost), and each node build given, one process at a time on the same
+# port, alternated for ROUNDS rounds so that all see the same drift in machine speed. Every request
+# registers a new instance (bench/wrk/register.lua, a unique ip:port per request and wrk thread).
+# Each run: WARM s (default 5) of the same load unmeasured, then MEASURE s (default 10) measured;
+# server CPU is the whole process's from /proc/PID/stat over the measured window. Prints req/s and
+# CPU µs per request for every run, and each node's ratios to the two baselines of its round. Needs
+# wrk (Debian: apt-get install wrk).
 #   bash bench/wrk.sh 2 target/distro-node.jar
 #   bash bench/wrk.sh 2 /tmp/before/target/distro-node.jar target/distro-node.jar
 set -euo pipefail
@@ -61,10 +63,16 @@ for r in $(seq 1 "$ROUNDS"); do
   base=$(run baseline java "${JVM[@]}" -cp target/distro-loadgen.jar dev.distro.loadgen.Baseline --port="$PORT")
   read -r _ brps bcpu <<< "$base"
   printf '%-48s %9.0f/s  cpu %6.2f us/req\n' "round $r baseline" "$brps" "$bcpu"
+  keep=$(run keeping java "${JVM[@]}" -cp target/distro-loadgen.jar dev.distro.loadgen.Baseline --port="$PORT" \
+    --keep=true)
+  read -r _ krps kcpu <<< "$keep"
+  python3 -c "print(f'{\"round $r baseline keeping what it is sent\":48s} {$krps:9.0f}/s  cpu {$kcpu:6.2f} us/req'
+      f'  ratio {$krps / $brps:.2f}  cpu ratio {$kcpu / $bcpu:.2f}')"
   for jar in "${JARS[@]}"; do
     line=$(run "$jar" java "${JVM[@]}" -jar "$jar" --port="$PORT" --host=127.0.0.1 --bind=127.0.0.1)
     read -r _ rps cpu <<< "$line"
     python3 -c "print(f'{\"round $r $jar\":48s} {$rps:9.0f}/s  cpu {$cpu:6.2f} us/req'
-      f'  ratio {$rps / $brps:.2f}  cpu ratio {$cpu / $bcpu:.2f}')"
+      f'  ratio {$rps / $brps:.2f}  cpu ratio {$cpu / $bcpu:.2f};'
+      f' to the keeping one {$rps / $krps:.2f}, {$cpu / $kcpu:.2f}')"
   done
 done

@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpServerRequest;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,7 +26,10 @@ import java.util.concurrent.TimeUnit;
  * many server instances as the node's default (one per core) on Vert.x's default event loops; its CPU
  * is then read from /proc like any process's, so the node and the baseline are measured alike
  * ({@code --baseline-target} and {@code --baseline-pid} of the generator; {@code bench/compare.sh}
- * runs it so).
+ * runs it so). With {@code --keep=true} the process form also keeps each request's parameter map in
+ * one map of the process, by service, ip and port, as a registry keeps what it is told: the least a
+ * registration can cost (no checks, no versions, no listeners, no leases), for comparison with a
+ * node under a load of new instances ({@code bench/wrk.sh}).
  */
 final class Baseline implements AutoCloseable {
 
@@ -39,8 +43,21 @@ final class Baseline implements AutoCloseable {
     this.threadIds = threadIds;
   }
 
+  /** What {@code --keep=true} keeps: each request's parameters by service, ip and port. */
+  private static final Map<String, Map<String, String>> KEPT = new ConcurrentHashMap<>();
+
   /** The handler: parameters into a map, answer {@code ok} (empty when there were none). */
   static void handle(HttpServerRequest req) {
+    handle(req, false);
+  }
+
+  /** How many parameter maps {@code --keep=true} holds (tests). */
+  static int kept() {
+    return KEPT.size();
+  }
+
+  /** The same; {@code keep}: the parameters are kept ({@link #KEPT}) when they name an ip. */
+  static void handle(HttpServerRequest req, boolean keep) {
     if ("application/x-www-form-urlencoded".equals(req.getHeader("Content-Type"))) {
       req.setExpectMultipart(true);
     }
@@ -49,6 +66,9 @@ final class Baseline implements AutoCloseable {
       MultiMap q = req.params();
       q.forEach(e -> params.put(e.getKey(), e.getValue()));
       req.formAttributes().forEach(e -> params.putIfAbsent(e.getKey(), e.getValue()));
+      if (keep && params.containsKey("ip")) {
+        KEPT.put(params.get("serviceName") + "#" + params.get("ip") + "#" + params.get("port"), params);
+      }
       req.response().putHeader("Content-Type", "text/plain;charset=UTF-8").end(params.isEmpty() ? "" : "ok");
     });
   }
@@ -81,29 +101,34 @@ final class Baseline implements AutoCloseable {
   /** One server instance of the process form. */
   private static final class Server extends VerticleBase {
     private final int port;
+    private final boolean keep;
 
-    Server(int port) {
+    Server(int port, boolean keep) {
       this.port = port;
+      this.keep = keep;
     }
 
     @Override
     public Future<?> start() {
       return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
-          .requestHandler(Baseline::handle).listen();
+          .requestHandler(req -> handle(req, keep)).listen();
     }
   }
 
-  /** The baseline as a process of its own: {@code --port=P [--instances=N]}; runs until killed. */
+  /** The baseline as a process of its own: {@code --port=P [--instances=N] [--keep=false]}; runs until killed. */
   public static void main(String[] args) throws Exception {
     int port = 0;
     int instances = Runtime.getRuntime().availableProcessors();
+    boolean keep = false;
     for (String a : args) {
       if (a.startsWith("--port=")) {
         port = Integer.parseInt(a.substring("--port=".length()));
       } else if (a.startsWith("--instances=")) {
         instances = Integer.parseInt(a.substring("--instances=".length()));
+      } else if (a.startsWith("--keep=")) {
+        keep = Boolean.parseBoolean(a.substring("--keep=".length()));
       } else {
-        System.err.println("baseline: arguments are --port=P [--instances=N]");
+        System.err.println("baseline: arguments are --port=P [--instances=N] [--keep=false]");
         System.exit(2);
       }
     }
@@ -112,9 +137,11 @@ final class Baseline implements AutoCloseable {
       System.exit(2);
     }
     int p = port;
+    boolean k = keep;
     Vertx vertx = Vertx.vertx();
-    vertx.deployVerticle(() -> new Server(p), new DeploymentOptions().setInstances(instances))
+    vertx.deployVerticle(() -> new Server(p, k), new DeploymentOptions().setInstances(instances))
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    System.out.println("baseline listening on 127.0.0.1:" + port + " with " + instances + " server instances");
+    System.out.println("baseline listening on 127.0.0.1:" + port + " with " + instances + " server instances"
+        + (keep ? ", keeping what it is sent" : ""));
   }
 }
