@@ -13,5 +13,6 @@ request = function()
   local n = tid * 16777216 + counter
   local ip = "10." .. (math.floor(n / 65536) % 256) .. "." .. (math.floor(n / 256) % 256) .. "." .. (n % 256)
   local port = 1 + math.floor(n / 16777216) * 1000 + (counter % 1000)
-  return wrk.format("POST", "/nacos/v1/ns/instance?serviceName=bench" .. (counter % 100) .. "&ip=" .. ip .. "&port=" .. port)
+  return wrk.format("POST", "/nacos/v1/ns/instance?serviceName=bench" .. (counter % 100)
+    .. "&ip=" .. ip .. "&port=" .. port)
 end
