@@ -40,7 +40,9 @@ import java.util.logging.Logger;
  * other side after it heals. Changes made here (not those received from
  * peers) arrive through a lock-free inbox; every batch window they are merged into one pending map
  * per peer keyed by instance, so the newest change of an instance wins and the older ones are never
- * sent. A peer gets one request at a time; a failure is retried with exponential backoff
+ * sent. A pass merges at most {@link #DRAIN_SLICE} changes, for at most {@link #DRAIN_SLICE_NANOS},
+ * and leaves the rest to a pass of its own right after (a burst from other threads, such as a bulk
+ * load or a mass expiry, does not hold the loop). A peer gets one request at a time; a failure is retried with exponential backoff
  * ({@link #backoffMs}, on the monotonic clock: a wall-clock step neither stalls nor hastens a retry)
  * while newer changes keep merging. A peer's pending map is bounded: past {@code --sync-queue-max}
  * entries it is dropped and the peer is left to the next verify round, which repairs exactly what
@@ -55,6 +57,10 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   private static final Logger LOG = Logger.getLogger(DistroSyncVerticle.class.getName());
   static final long MAX_BACKOFF_MS = 5_000;
   static final long SYNC_TIMEOUT_MS = 3_000;
+  /** Most inbox changes one flush pass merges into the peers' queues (the rest wait for the next pass). */
+  static final int DRAIN_SLICE = 4_096;
+  /** How long one flush pass merges the inbox before it leaves the rest to the next pass. */
+  static final long DRAIN_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   /** Failure classes (Eureka's taxonomy): they pick the retry delay. */
   enum BatchResult { OK, CONGESTION, TRANSIENT, PERMANENT }
@@ -106,6 +112,10 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   private PeerClient peers;
   private long timer = -1;
   private volatile boolean flushScheduled;
+  /** A pass that left changes in the inbox has asked for the next (event loop only). */
+  private boolean continuing;
+  /** Most inbox changes one pass took so far (written on the event loop only; tests). */
+  private volatile int largestPass;
   /** When the last flush that took changes began ({@code System.nanoTime}). */
   private volatile long lastFlushNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
   /**
@@ -186,6 +196,11 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     return Math.min(inbox, q == null ? Long.MAX_VALUE : q.oldestUnacked);
   }
 
+  /** Most inbox changes one flush pass took so far (tests). */
+  int largestPass() {
+    return largestPass;
+  }
+
   /** Flush passes so far (tests prove with it that a quiet window had passes that could have sent). */
   long flushes() {
     return flushes.sum();
@@ -211,9 +226,19 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     for (Member m : cluster.livePeers()) {
       live.add(m.address());
     }
+    // at most one slice of the inbox per pass, and no more than a few ms of it: a burst queued by
+    // other threads (a bulk load, a mass expiry) is merged over several passes, each a task of its
+    // own, so that the loop serves its other events in between
+    long start = System.nanoTime();
+    int taken = 0;
     ChangeEvent e;
-    while ((e = inbox.poll()) != null) {
+    while (taken < DRAIN_SLICE && ((taken & 255) != 255 || System.nanoTime() - start < DRAIN_SLICE_NANOS)
+        && (e = inbox.poll()) != null) {
       inboxSize.decrementAndGet();
+      taken++;
+      if (queues.isEmpty()) {
+        continue;
+      }
       String key = SyncCodec.key(e);
       for (Map.Entry<String, PeerQueue> q : queues.entrySet()) {
         PeerQueue pq = q.getValue();
@@ -227,6 +252,16 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
           pq.pending.clear();
         }
       }
+    }
+    if (taken > largestPass) {
+      largestPass = taken;
+    }
+    if (!inbox.isEmpty() && !continuing) {
+      continuing = true;
+      context.runOnContext(v -> {
+        continuing = false;
+        flush();
+      });
     }
     long now = store.clock().monotonicMillis();
     for (Map.Entry<String, PeerQueue> q : queues.entrySet()) {

@@ -204,6 +204,22 @@ class DistroSyncVerticleTest {
   }
 
   @Test
+  void aBurstFromOtherThreads_isMergedInSlices_notInOnePass() throws Exception {
+    // a window long enough for the whole burst to wait in the inbox for one periodic pass
+    start(Map.of("sync-queue-max", "100000", "batch-max-entries", "100000", "batch-window-ms", "1000"));
+    cluster.pingResult(peer, false, null, true); // DOWN: its queue keeps every change
+    int n = 3 * DistroSyncVerticle.DRAIN_SLICE + 5;
+    for (int i = 0; i < n; i++) {
+      store.register(new Instance(new ServiceKey("public", "DEFAULT_GROUP", "s" + (i % 7)), "DEFAULT",
+          "10.2." + (i / 250) + "." + (i % 250), 80, 1.0, true, true, true, Map.of(), 0));
+    }
+    Poll.until(Duration.ofSeconds(20), "all changes wait for the peer", () -> sync.pending(peer) == n);
+    int largest = sync.largestPass();
+    assertTrue(largest <= DistroSyncVerticle.DRAIN_SLICE, "one pass merged " + largest + " changes");
+    assertEquals(0, metrics.syncOverflows.sum());
+  }
+
+  @Test
   void aLoneChange_isSentAtOnce_notAtTheEndOfTheWindow() throws Exception {
     start(Map.of("batch-window-ms", "2000"));
     // empty passes of the periodic flush start no window: right after one, the next is 2 s away
