@@ -7,8 +7,9 @@ import java.util.List;
  * {@code ip:port} belongs to the member with the highest {@code mix(hash(member) ^ hash(ip:port))}
  * (rendezvous hashing over FNV-1a, MurmurHash3's finalizer to spread it). The node pins these
  * values across releases ({@code RendezvousTest}, {@code Fnv64Test}); {@code OwnerRingTest} checks
- * this copy against the node's {@code Rendezvous} itself. With {@code --to-owner=true} the generator sends each write to its owner, as
- * a Nacos 2.x client connected to its node causes no forward: the cluster's cost without forwards.
+ * this copy against the node's {@code Rendezvous} itself. With {@code --to-owner=true} the
+ * generator sends each write to its owner, as a Nacos 2.x client connected to its node causes no
+ * forward: the cluster's cost without forwards.
  * The members are the targets as given, so they must be spelled as the nodes' member list spells
  * them (the bench scripts' {@code 127.0.0.1:port}).
  */

@@ -42,8 +42,9 @@ import java.util.logging.Logger;
  * per peer keyed by instance, so the newest change of an instance wins and the older ones are never
  * sent. A pass merges at most {@link #DRAIN_SLICE} changes, for at most {@link #DRAIN_SLICE_NANOS},
  * and leaves the rest to a pass of its own right after (a burst from other threads, such as a bulk
- * load or a mass expiry, does not hold the loop). A peer gets one request at a time; a failure is retried with exponential backoff
- * ({@link #backoffMs}, on the monotonic clock: a wall-clock step neither stalls nor hastens a retry)
+ * load or a mass expiry, does not hold the loop). A peer gets one request at a time; a failure is
+ * retried with exponential backoff ({@link #backoffMs}, on the monotonic clock: a wall-clock step
+ * neither stalls nor hastens a retry)
  * while newer changes keep merging. A peer's pending map is bounded: past {@code --sync-queue-max}
  * entries it is dropped and the peer is left to the next verify round, which repairs exactly what
  * differs (a change this node made to an instance another member owns comes back to that owner in
@@ -111,9 +112,8 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
   private final Map<String, PeerQueue> queues = new ConcurrentHashMap<>();
   private PeerClient peers;
   private long timer = -1;
+  /** A flush pass has been asked for on the loop and has not begun yet ({@link #flushSoon}). */
   private volatile boolean flushScheduled;
-  /** A pass that left changes in the inbox has asked for the next (event loop only). */
-  private boolean continuing;
   /** Most inbox changes one pass took so far (written on the event loop only; tests). */
   private volatile int largestPass;
   /** When the last flush that took changes began ({@code System.nanoTime}). */
@@ -164,17 +164,23 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     int size = inboxSize.incrementAndGet();
     // The first change after a quiet window goes at once; the ones after it wait for the next
     // flush, so a busy node still sends one batch per window and a lone write waits for nothing.
-    boolean lone = size == 1 && System.nanoTime() - lastFlushNanos >= TimeUnit.MILLISECONDS.toNanos(config.batchWindowMs);
+    boolean lone = size == 1
+        && System.nanoTime() - lastFlushNanos >= TimeUnit.MILLISECONDS.toNanos(config.batchWindowMs);
     if ((lone || size >= config.batchMaxEntries) && !flushScheduled) {
-      flushScheduled = true;
       if (lone) {
         loneFlushes.increment();
       }
-      context.runOnContext(v -> {
-        flushScheduled = false;
-        flush();
-      });
+      flushSoon();
     }
+  }
+
+  /** Asks the loop for a flush pass of its own (any thread). */
+  private void flushSoon() {
+    flushScheduled = true;
+    context.runOnContext(v -> {
+      flushScheduled = false;
+      flush();
+    });
   }
 
   /** Changes waiting for a peer; any thread (tests, metrics, operator views). */
@@ -256,12 +262,8 @@ public final class DistroSyncVerticle extends VerticleBase implements ChangeList
     if (taken > largestPass) {
       largestPass = taken;
     }
-    if (!inbox.isEmpty() && !continuing) {
-      continuing = true;
-      context.runOnContext(v -> {
-        continuing = false;
-        flush();
-      });
+    if (!inbox.isEmpty() && !flushScheduled) {
+      flushSoon();
     }
     long now = store.clock().monotonicMillis();
     for (Map.Entry<String, PeerQueue> q : queues.entrySet()) {
